@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test`. Only Python 3.11 is needed.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+# Local development defaults; a real deployment sets these in its environment.
+export DEBUG ?= 1
+
+.PHONY: run test worker install messages makemessages assets migrate demo clean
+
+# Re-install only when the requirement files change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compile .po -> .mo with Babel, so no GNU gettext is needed on the machine.
+messages: install
+	$(VENV)/bin/pybabel compile --domain django --directory portal/locale --statistics
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: messages demo
+	$(PY) manage.py runserver $(HOST)
+
+test: messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: install
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker"; exit 2)
+	$(VENV)/bin/celery --app portal worker --beat --loglevel INFO
+
+# Maintainers: refresh the translation catalogues (needs GNU gettext) ...
+makemessages: install
+	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+
+# ... and the vendored Bootstrap/Chart.js from the npm registry (needs npm; output is committed).
+assets: install
+	$(PY) manage.py vendor_assets
+
+clean:
+	rm -rf $(VENV) staticfiles

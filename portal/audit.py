@@ -1,0 +1,34 @@
+"""Audit log of who viewed or changed a student's data. Written by services and views."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import AuditEntry
+
+Action = AuditEntry.Action
+
+
+def record(*, user, school, action, obj=None, object_type="", summary=""):
+    """Write one audit entry. `obj` is a model instance whose str() is not personal data-free,
+    so `summary` must be given by the caller in terms of ids and numbers."""
+    return AuditEntry.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        school=school,
+        action=action,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None else "",
+        summary=summary[:255],
+    )
+
+
+def purge_before(cutoff):
+    deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+def purge_expired(now=None):
+    """Delete entries past the retention period (AUDIT_RETENTION_DAYS)."""
+    now = now or timezone.now()
+    return purge_before(now - timedelta(days=settings.AUDIT_RETENTION_DAYS))

@@ -1,0 +1,53 @@
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import access, health
+from .models import AuditEntry, Role
+
+
+def home(request):
+    """Land on the page that fits the user's role."""
+    user = request.user
+    if access.has_role(user, Role.LEADER):
+        school = access.schools_for(user, (Role.LEADER,)).first()
+        return redirect("dashboards:school", brin=school.brin)
+    if access.has_role(user, Role.MENTOR):
+        return redirect("students:mine")
+    if access.has_role(user, Role.TEACHER):
+        return redirect("students:list")
+    if access.has_role(user, Role.INSPECTOR):
+        return redirect("dashboards:inspector")
+    if user.is_staff:
+        return redirect("admin:index")
+    return render(request, "portal/no_role.html", status=403)
+
+
+@access.role_required(Role.LEADER)
+def audit_log(request, brin):
+    school = get_object_or_404(access.schools_for(request.user, (Role.LEADER,)), brin=brin)
+    entries = AuditEntry.objects.filter(school=school).select_related("user")
+    who = request.GET.get("wie", "").strip()
+    what = request.GET.get("wat", "").strip()
+    if who:
+        entries = entries.filter(user__email__icontains=who)
+    if what:
+        entries = entries.filter(summary__icontains=what)
+    page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(request, "portal/audit_log.html", {
+        "school": school, "page": page, "who": who, "what": what, "query": query.urlencode(),
+    })
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    healthy, parts = health.status()
+    return JsonResponse({"status": "ok" if healthy else "error", **parts},
+                        status=200 if healthy else 503)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "students"
+urlpatterns = [
+    path("", views.student_list, name="list"),
+    path("mijn/", views.my_students, name="mine"),
+    path("<int:pk>/", views.student_detail, name="detail"),
+    path("<int:pk>/bewerken/", views.student_edit, name="edit"),
+]

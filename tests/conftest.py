@@ -1,0 +1,128 @@
+"""Personas and small factories. Tests read like the user stories they check."""
+
+import shutil
+from datetime import date
+
+import pytest
+from django.conf import settings
+
+from portal import services
+from portal.models import Role
+from students.models import Level, Student
+
+PASSWORD = "correct-horse-battery-staple"
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked for a real service skip, with the reason, where it is absent."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    reasons = {
+        "postgres": None if "postgresql" in engine
+        else "needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
+        "redis": None if settings.REDIS_URL
+        else "needs Redis: set REDIS_URL=redis://... (CI does)",
+        "browser": None if CHROMIUM
+        else "needs Chromium: apt-get install chromium (CI does)",
+    }
+    for item in items:
+        for marker, reason in reasons.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def make_user(email, role, *schools, **extra):
+    user, _ = services.create_user(email=email, role=role, schools=schools, password=PASSWORD, **extra)
+    return user
+
+
+_numbers = iter(range(100000, 999999))
+
+
+def make_student(school, mentor=None, **fields):
+    defaults = {
+        "student_number": str(next(_numbers)),
+        "given_name": "Sanne",
+        "family_name": "de Vries",
+        "level": Level.HAVO,
+        "leerjaar": 3,
+        "class_code": "3H1",
+        "date_of_birth": date(2012, 5, 4),
+    }
+    defaults.update(fields)
+    return Student.objects.create(school=school, mentor=mentor, **defaults)
+
+
+@pytest.fixture
+def school_a(db):
+    return services.create_school(brin="12AB", name="Het Baken College", municipality="Almere")[0]
+
+
+@pytest.fixture
+def school_b(db):
+    return services.create_school(brin="34CD", name="De Linde", municipality="Zwolle")[0]
+
+
+@pytest.fixture
+def mentor_a(school_a):
+    return make_user("mentor@a.example", Role.MENTOR, school_a, first_name="Linda", last_name="Post")
+
+
+@pytest.fixture
+def other_mentor_a(school_a):
+    return make_user("collega@a.example", Role.MENTOR, school_a, first_name="Joost", last_name="Rijn")
+
+
+@pytest.fixture
+def teacher_a(school_a):
+    return make_user("docent@a.example", Role.TEACHER, school_a)
+
+
+@pytest.fixture
+def leader_a(school_a):
+    return make_user("directie@a.example", Role.LEADER, school_a, first_name="Marieke", last_name="Hoekstra")
+
+
+@pytest.fixture
+def mentor_b(school_b):
+    return make_user("mentor@b.example", Role.MENTOR, school_b)
+
+
+@pytest.fixture
+def leader_b(school_b):
+    return make_user("directie@b.example", Role.LEADER, school_b)
+
+
+@pytest.fixture
+def inspector(school_a, school_b):
+    return make_user("inspecteur@inspectie.example", Role.INSPECTOR, school_a, school_b)
+
+
+@pytest.fixture
+def inspector_b(school_b):
+    return make_user("inspecteur-b@inspectie.example", Role.INSPECTOR, school_b)
+
+
+@pytest.fixture
+def outsider(db):
+    """Has an account but no role anywhere."""
+    from portal.models import User
+
+    return User.objects.create_user("buiten@example.org", PASSWORD)
+
+
+@pytest.fixture
+def student_a(school_a, mentor_a):
+    return make_student(school_a, mentor_a, given_name="Sanne", family_name="Visser",
+                        primary_school_notes="Dyslexieverklaring aanwezig.")
+
+
+@pytest.fixture
+def student_b(school_b, mentor_b):
+    return make_student(school_b, mentor_b, given_name="Daan", family_name="Bakker", class_code="2V")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.1 s per user; the suite creates hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,159 @@
+"""Every URL, every persona: who gets the page, who gets 403 (wrong role), who gets 404
+(another school's object), and where anonymous visitors go. A new URL without a row here
+fails `test_every_url_has_a_permission_case`."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PERSONAS = (
+    "outsider", "mentor_a", "other_mentor_a", "teacher_a", "leader_a",
+    "mentor_b", "leader_b", "inspector", "inspector_b",
+)
+STUDENT_STAFF_A = {"mentor_a", "other_mentor_a", "teacher_a", "leader_a"}
+EVERYONE = set(PERSONAS)
+
+
+@dataclass
+class Case:
+    url: callable  # (fixture getter) -> path, pointing at school A's objects
+    ok: set = field(default_factory=set)
+    forbidden: set = field(default_factory=set)
+    not_found: set = field(default_factory=set)
+    public: bool = False
+    ok_status: int = 200
+    method: str = "get"
+
+
+def _student(f, name):
+    return reverse(name, args=[f("student_a").pk])
+
+
+CASES = {
+    "home": Case(lambda f: reverse("home"), ok=EVERYONE - {"outsider"}, forbidden={"outsider"},
+                 ok_status=302),
+    "healthz": Case(lambda f: reverse("healthz"), ok=EVERYONE, public=True),
+    "audit_log": Case(
+        lambda f: reverse("audit_log", args=[f("school_a").brin]),
+        ok={"leader_a"}, not_found={"leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "students:list": Case(
+        lambda f: reverse("students:list"), ok=STUDENT_STAFF_A | {"mentor_b", "leader_b"},
+        forbidden={"outsider", "inspector", "inspector_b"},
+    ),
+    "students:mine": Case(
+        lambda f: reverse("students:mine"), ok={"mentor_a", "other_mentor_a", "mentor_b"},
+        forbidden=EVERYONE - {"mentor_a", "other_mentor_a", "mentor_b"},
+    ),
+    "students:detail": Case(
+        lambda f: _student(f, "students:detail"), ok=STUDENT_STAFF_A,
+        not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "students:edit": Case(
+        lambda f: _student(f, "students:edit"), ok={"mentor_a", "leader_a"},
+        forbidden={"other_mentor_a", "teacher_a"}, not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "dashboards:school": Case(
+        lambda f: reverse("dashboards:school", args=[f("school_a").brin]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "dashboards:inspector": Case(
+        lambda f: reverse("dashboards:inspector"), ok={"inspector", "inspector_b"},
+        forbidden=EVERYONE - {"inspector", "inspector_b"},
+    ),
+    # Django's own account pages.
+    "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),
+    "logout": Case(lambda f: reverse("logout"), ok=EVERYONE, public=True, method="post",
+                   ok_status=302),
+    "password_change": Case(lambda f: reverse("password_change"), ok=EVERYONE),
+    "password_change_done": Case(lambda f: reverse("password_change_done"), ok=EVERYONE),
+    "password_reset": Case(lambda f: reverse("password_reset"), ok=EVERYONE, public=True),
+    "password_reset_done": Case(lambda f: reverse("password_reset_done"), ok=EVERYONE, public=True),
+    "password_reset_confirm": Case(
+        lambda f: reverse("password_reset_confirm", args=["MQ", "set-password"]),
+        ok=EVERYONE, public=True,
+    ),
+    "password_reset_complete": Case(lambda f: reverse("password_reset_complete"), ok=EVERYONE,
+                                    public=True),
+    "set_language": Case(lambda f: reverse("set_language"), ok=EVERYONE, public=True,
+                         method="post", ok_status=302),
+}
+
+# The admin has its own gate (is_staff), checked in test_admin_is_for_staff_only.
+EXCLUDED_NAMESPACES = ("admin",)
+
+
+def _url_names(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _url_names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix}{p.name}"
+
+
+def test_every_url_has_a_permission_case():
+    names = {n for n in _url_names(get_resolver().url_patterns)
+             if not n.startswith(tuple(f"{ns}:" for ns in EXCLUDED_NAMESPACES))}
+    missing = sorted(names - set(CASES))
+    assert not missing, f"URLs without a permission case in {__name__}: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case_names_every_persona(name):
+    case = CASES[name]
+    assert case.ok | case.forbidden | case.not_found == EVERYONE, name
+    assert not (case.ok & case.forbidden or case.ok & case.not_found or case.forbidden & case.not_found)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_anonymous(name, client, request, db):
+    case = CASES[name]
+    url = case.url(request.getfixturevalue)
+    response = getattr(client, case.method)(url)
+    if case.public:
+        assert response.status_code == case.ok_status
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_persona(name, persona, client, request):
+    case = CASES[name]
+    url = case.url(request.getfixturevalue)
+    client.force_login(request.getfixturevalue(persona))
+    response = getattr(client, case.method)(url)
+    expected = (case.ok_status if persona in case.ok
+                else 403 if persona in case.forbidden else 404)
+    assert response.status_code == expected, f"{persona} on {url}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_admin_is_for_staff_only(persona, client, request, student_a):
+    client.force_login(request.getfixturevalue(persona))
+    for url in (reverse("admin:index"), reverse("admin:students_student_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_other_schools_mentor_cannot_change_a_student(client, mentor_b, student_a):
+    client.force_login(mentor_b)
+    response = client.post(reverse("students:edit", args=[student_a.pk]),
+                           {"primary_school_notes": "overschreven", "sex": ""})
+    assert response.status_code == 404
+    student_a.refresh_from_db()
+    assert student_a.primary_school_notes == "Dyslexieverklaring aanwezig."
+
+
+def test_colleague_mentor_cannot_change_someone_elses_mentee(client, other_mentor_a, student_a):
+    client.force_login(other_mentor_a)
+    response = client.post(reverse("students:edit", args=[student_a.pk]),
+                           {"primary_school_notes": "overschreven", "sex": ""})
+    assert response.status_code == 403
+    student_a.refresh_from_db()
+    assert student_a.primary_school_notes == "Dyslexieverklaring aanwezig."
