@@ -39,7 +39,7 @@ worker: install
 
 # Maintainers: refresh the translation catalogues (needs GNU gettext) ...
 makemessages: install
-	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --no-obsolete
 
 # ... and the vendored Bootstrap/Chart.js from the npm registry (needs npm; output is committed).
 assets: install

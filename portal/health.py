@@ -17,10 +17,10 @@ def database_status():
 def broker_status():
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True, "eager"
-    from portal.celery import app
+    from kombu import Connection
 
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # unreachable broker, bad URL, auth failure
         return False, f"error: {exc.__class__.__name__}"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .forms import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("scholen/<str:brin>/audit/", views.audit_log, name="audit_log"),
     path("leerlingen/", include("students.urls")),
     path("", include("portal.dashboards.urls")),
+    path("account/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("account/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,10 @@
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        # E-mail addresses are not case-sensitive here, so Django's default hint would mislead.
+        "invalid_login": _("This e-mail address and password do not match. Check both and try again."),
+        "inactive": _("This account has been switched off. Ask your school's administrator."),
+    }
