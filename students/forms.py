@@ -5,16 +5,17 @@ from .models import Level, Student
 
 
 class StudentFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("name or student number"),
-                                                      "type": "search"}))
+    q = forms.CharField(label=_("Search"), required=False)
     klas = forms.CharField(label=_("Class"), required=False)
     niveau = forms.ChoiceField(label=_("Level"), required=False,
-                               choices=[("", _("all levels"))] + list(Level.choices))
+                               choices=[("", _("all levels"))] + list(Level.choices),
+                               widget=forms.Select(attrs={"class": "form-select"}))
     leerjaar = forms.TypedChoiceField(label=_("Leerjaar"), required=False, coerce=int,
                                       empty_value=None,
-                                      choices=[("", _("all years"))] + [(i, i) for i in range(1, 7)])
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+                                      choices=[("", _("all years"))] + [(i, i) for i in range(1, 7)],
+                                      widget=forms.Select(attrs={"class": "form-select"}))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False,
+                             widget=forms.Select(attrs={"class": "form-select"}), choices=[
         ("klas", _("class")), ("naam", _("name")), ("niveau", _("level")), ("nummer", _("student number")),
     ])
 

@@ -45,7 +45,7 @@ def school_overview(school):
 def inspector_overview(user):
     """Per assigned school: counts only."""
     schools = access.schools_for(user, (Role.INSPECTOR,)).annotate(
-        active_students=Count("students", filter=Q(students__is_active=True)),
+        active_students=Count("students", filter=Q(students__is_active=True), distinct=True),
         mentor_count=Count("memberships", filter=Q(memberships__role=Role.MENTOR), distinct=True),
     )
     return list(schools)

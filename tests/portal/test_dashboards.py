@@ -40,3 +40,14 @@ def test_dashboards_run_constant_queries(client, leader_a, inspector, school_a, 
     client.force_login(inspector)
     with django_assert_max_num_queries(6):
         client.get(reverse("dashboards:inspector"))
+
+
+def test_inspector_counts_are_not_multiplied_by_joins(client, inspector, school_a, mentor_a,
+                                                      other_mentor_a, student_b):
+    for _ in range(3):
+        make_student(school_a, mentor_a)
+    make_student(school_a, mentor_a, is_active=False)
+    client.force_login(inspector)
+    schools = {s.brin: s for s in client.get(reverse("dashboards:inspector")).context["schools"]}
+    assert (schools["12AB"].active_students, schools["12AB"].mentor_count) == (3, 2)
+    assert (schools["34CD"].active_students, schools["34CD"].mentor_count) == (1, 1)

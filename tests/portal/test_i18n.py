@@ -47,3 +47,11 @@ def test_compiled_translations_are_current():
     po = Path(settings.BASE_DIR, "portal/locale/nl/LC_MESSAGES/django.po")
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, "run `make messages`"
+
+
+def test_an_english_browser_still_gets_dutch_until_english_is_chosen(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="nl">' in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<html lang="en">' in page
