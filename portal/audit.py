@@ -11,8 +11,12 @@ Action = AuditEntry.Action
 
 
 def record(*, user, school, action, obj=None, object_type="", summary=""):
-    """Write one audit entry. `obj` is a model instance whose str() is not personal data-free,
-    so `summary` must be given by the caller in terms of ids and numbers."""
+    """Write one audit entry.
+
+    `summary` names things by number ("leerling 123456"), never by name or note content, and
+    is written in Dutch, the school's language: an audit record does not change with the
+    reader's interface language.
+    """
     return AuditEntry.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         school=school,

@@ -60,7 +60,7 @@ def upsert_students(*, school, records, actor=None):
     if to_create or to_update:
         audit.record(
             user=actor, school=school, action=audit.Action.IMPORT, object_type="student",
-            summary=f"roster: {result.created} created, {result.updated} updated",
+            summary=f"leerlingenbestand: {result.created} nieuw, {result.updated} bijgewerkt",
         )
     return result
 
@@ -76,7 +76,7 @@ def update_student(*, actor, student, changes):
     student.save(update_fields=changed)
     audit.record(
         user=actor, school=student.school, action=audit.Action.UPDATE, obj=student,
-        summary=f"student {student.student_number}: {', '.join(sorted(changed))}",
+        summary=f"leerling {student.student_number}: {', '.join(sorted(changed))}",
     )
     return changed
 
@@ -84,7 +84,7 @@ def update_student(*, actor, student, changes):
 def record_view(*, user, student):
     audit.record(
         user=user, school=student.school, action=audit.Action.VIEW, obj=student,
-        summary=f"student {student.student_number}",
+        summary=f"leerling {student.student_number}",
     )
 
 
@@ -92,5 +92,5 @@ def record_list(*, user, schools, count, what):
     for school in schools:
         audit.record(
             user=user, school=school, action=audit.Action.LIST, object_type="student",
-            summary=f"{what}: {count} students",
+            summary=f"{what}: {count} leerlingen",
         )

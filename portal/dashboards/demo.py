@@ -18,12 +18,13 @@ from students.models import Level
 
 DEMO_PASSWORD = "leerroute-demo"
 
-GIVEN_NAMES = (
-    "Sanne Emma Julia Lotte Sophie Eva Fleur Anna Lisa Noor Tess Zoë Mila Sara Lieke Iris Femke "
-    "Yara Nina Amira Fatima Esra Saar Roos Isa Jesse Daan Sem Lucas Milan Thijs Levi Finn Bram "
-    "Ruben Luuk Stijn Tim Lars Max Thomas Gijs Mohamed Yusuf Ayoub Mees Jayden Owen Noah Sven "
-    "Hugo Kees Jelle Niels Wout Ilias Rayan Dewi Kiki Merel"
-).split()
+GIVEN_NAMES = {
+    "v": "Sanne Emma Julia Lotte Sophie Eva Fleur Anna Lisa Noor Tess Zoë Mila Sara Lieke Iris "
+         "Femke Yara Nina Amira Fatima Esra Saar Roos Isa Dewi Kiki Merel".split(),
+    "m": "Jesse Daan Sem Lucas Milan Thijs Levi Finn Bram Ruben Luuk Stijn Tim Lars Max Thomas "
+         "Gijs Mohamed Yusuf Ayoub Mees Jayden Owen Noah Sven Hugo Kees Jelle Niels Wout Ilias "
+         "Rayan".split(),
+}
 FAMILY_NAMES = (
     ("", "Jansen"), ("de", "Vries"), ("van den", "Berg"), ("van", "Dijk"), ("", "Bakker"),
     ("", "Janssen"), ("", "Visser"), ("", "Smit"), ("", "Meijer"), ("de", "Boer"),
@@ -109,11 +110,12 @@ def _student_records(demo, mentors, year, rng):
     for class_code, level, leerjaar, mentor_name in demo.classes:
         for _ in range(rng.randint(22, 28)):
             tussenvoegsel, family_name = rng.choice(FAMILY_NAMES)
+            sex = rng.choice("vm")
             # Age 12 on 1 October of leerjaar 1, one year older per leerjaar.
             born = date(year.start_year - 11 - leerjaar, 10, 1) + timedelta(days=rng.randint(0, 364))
             yield {
                 "student_number": str(number),
-                "given_name": rng.choice(GIVEN_NAMES),
+                "given_name": rng.choice(GIVEN_NAMES[sex]),
                 "tussenvoegsel": tussenvoegsel,
                 "family_name": family_name,
                 "date_of_birth": born,
@@ -123,7 +125,7 @@ def _student_records(demo, mentors, year, rng):
                 "mentor_id": mentors[mentor_name].pk,
                 "enrolled_on": date(year.start_year - leerjaar + 1, 8, 1),
                 "is_active": True,
-                "sex": rng.choice("vm") if rng.random() < 0.95 else "",
+                "sex": sex if rng.random() < 0.95 else "",  # not every school records it
                 "primary_school_notes": rng.choice(HANDOVER_NOTES) if rng.random() < 0.2 else "",
             }
             number += 1

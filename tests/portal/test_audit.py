@@ -52,7 +52,7 @@ def test_the_leader_reads_the_log_of_their_own_school_only(client, leader_a, men
     client.get(student_b.get_absolute_url())
     client.force_login(leader_a)
     page = client.get(reverse("audit_log", args=["12AB"])).content.decode()
-    assert mentor_a.email in page and f"student {student_a.student_number}" in page
+    assert mentor_a.email in page and f"leerling {student_a.student_number}" in page
     assert mentor_b.email not in page and student_b.student_number not in page
 
 
