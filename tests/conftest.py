@@ -126,3 +126,19 @@ def student_b(school_b, mentor_b):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.1 s per user; the suite creates hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_postgres_sessions(django_db_setup, django_db_blocker):
+    """Runs its teardown before the test database is dropped: the live server's thread (and
+    a killed worker) may still hold a connection, which would make DROP DATABASE fail."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
