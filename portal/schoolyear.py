@@ -1,7 +1,7 @@
 """Dutch school years run from 1 August to 31 July."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,20 @@ class SchoolYear:
 
     def __str__(self):
         return f"{self.start_year}-{self.start_year + 1}"
+
+
+def week_start(day):
+    """Monday of the ISO week that contains `day`; weeks are stored by their Monday."""
+    return day - timedelta(days=day.weekday())
+
+
+def parse_week(value):
+    """'2026-W48' -> Monday date; raises ValueError for anything else."""
+    try:
+        return datetime.strptime(f"{value}-1", "%G-W%V-%u").date()
+    except (TypeError, ValueError):
+        raise ValueError(f"A week looks like 2026-W48; got {value!r}.") from None
+
+
+def week_label(monday):
+    return f"{monday:%G-W%V}"

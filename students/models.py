@@ -119,3 +119,297 @@ class Student(models.Model):
         from django.urls import reverse
 
         return reverse("students:detail", args=[self.pk])
+
+
+class MentorAssignment(models.Model):
+    """Who was a student's mentor when: a mentor keeps students over years, and history stays."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="mentor_history",
+                                verbose_name=_("student"))
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("mentor"))
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["student", "-started_on", "-pk"]
+        verbose_name = _("mentor assignment")
+        verbose_name_plural = _("mentor history")
+        constraints = [
+            models.UniqueConstraint(fields=["student"], condition=models.Q(ended_on__isnull=True),
+                                    name="one_current_mentor_per_student"),
+        ]
+
+    def __str__(self):
+        return f"{self.mentor} {self.started_on}–{self.ended_on or ''}"
+
+
+class Subject(models.Model):
+    """A school subject (vak), per school, as its student information system names it."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="subjects",
+                               verbose_name=_("school"))
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    is_core = models.BooleanField(_("core subject"), default=False,
+                                  help_text=_("Nederlands, Engels and wiskunde in most promotion norms."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "code"], name="subject_code_unique_per_school"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Score(models.Model):
+    """One grade on the Dutch 1–10 scale. Natural key: student, subject, test, date."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="scores",
+                                verbose_name=_("student"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="scores",
+                                verbose_name=_("subject"))
+    test = models.CharField(_("test"), max_length=100)
+    date = models.DateField(_("date"))
+    grade = models.DecimalField(_("grade"), max_digits=3, decimal_places=1)
+    weight = models.DecimalField(_("weight"), max_digits=4, decimal_places=1, default=1)
+    period = models.CharField(_("period"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["student", "subject", "date"]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "subject", "test", "date"],
+                                    name="score_natural_key"),
+            models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=10),
+                                   name="score_grade_1_to_10"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="score_weight_positive"),
+        ]
+        indexes = [models.Index(fields=["student", "date"])]
+
+    def __str__(self):
+        return f"{self.subject} {self.test} {self.grade}"
+
+
+class Category(models.TextChoices):
+    COGNITIVE = "cognitive", _("cognitive / subject")
+    STUDY_SKILLS = "study_skills", _("study skills and planning")
+    WELLBEING = "wellbeing", _("social-emotional wellbeing")
+    MOTIVATION = "motivation", _("motivation and engagement")
+    ATTENDANCE = "attendance", _("attendance")
+    BEHAVIOUR = "behaviour", _("behaviour")
+    HOME = "home", _("home or external circumstances")
+
+
+class Severity(models.IntegerChoices):
+    NONE = 0, _("none")
+    ATTENTION = 1, _("attention")
+    CONCERN = 2, _("concern")
+    URGENT = 3, _("urgent")
+
+
+class Signal(models.Model):
+    """A mentor's weekly observation of one category for one student.
+
+    One row per student, week and category: saving the week twice updates it. Earlier
+    versions are kept in `history` (newest last), so an edit never loses what was there.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="signals",
+                                verbose_name=_("student"))
+    week = models.DateField(_("week"), help_text=_("Monday of the ISO week."))
+    category = models.CharField(_("category"), max_length=20, choices=Category)
+    subject = models.ForeignKey(Subject, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("subject"))
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity)
+    note = models.TextField(_("note"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="+", verbose_name=_("author"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    history = models.JSONField(_("earlier versions"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-week", "category"]
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "week", "category"],
+                                    name="one_signal_per_student_week_category"),
+            models.CheckConstraint(condition=models.Q(severity__gte=0, severity__lte=3),
+                                   name="signal_severity_0_to_3"),
+        ]
+        indexes = [models.Index(fields=["student", "-week"])]
+
+    def __str__(self):
+        return f"{self.week:%G-W%V} {self.get_category_display()}: {self.get_severity_display()}"
+
+
+class WeekNote(models.Model):
+    """The mentor's free note about a student for one week (the week grid's note column)."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="week_notes",
+                                verbose_name=_("student"))
+    week = models.DateField(_("week"))
+    note = models.TextField(_("note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="+", verbose_name=_("author"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    history = models.JSONField(_("earlier versions"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-week"]
+        verbose_name = _("week note")
+        verbose_name_plural = _("week notes")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "week"], name="one_week_note_per_student"),
+        ]
+
+    def __str__(self):
+        return f"{self.week:%G-W%V}"
+
+
+class Conversation(models.Model):
+    """A driehoeksgesprek: student, parent(s) and mentor agree on the way forward."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="conversations",
+                                verbose_name=_("student"))
+    held_on = models.DateField(_("date"))
+    participants = models.CharField(_("participants"), max_length=255,
+                                    help_text=_("For example: Sanne, her mother, mentor Post."))
+    agreements = models.TextField(_("agreements"))
+    follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="+", verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("driehoeksgesprek")
+        verbose_name_plural = _("driehoeksgesprekken")
+
+    def __str__(self):
+        return f"{self.held_on}"
+
+
+class TeamReview(models.Model):
+    """A leerlingbespreking for a class or a leerjaar."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="team_reviews",
+                               verbose_name=_("school"))
+    held_on = models.DateField(_("date"))
+    class_code = models.CharField(_("class"), max_length=20, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level, blank=True)
+    leerjaar = models.PositiveSmallIntegerField(_("leerjaar"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("team student review")
+        verbose_name_plural = _("team student reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(class_code="") | models.Q(leerjaar__isnull=False),
+                name="team_review_has_class_or_leerjaar",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.held_on} {self.class_code or self.leerjaar}"
+
+
+class ReviewItem(models.Model):
+    """One student on a review's agenda, why, and what the team concluded."""
+
+    review = models.ForeignKey(TeamReview, on_delete=models.CASCADE, related_name="items",
+                               verbose_name=_("team student review"))
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="review_items",
+                                verbose_name=_("student"))
+    reason = models.CharField(_("why on the agenda"), max_length=255, blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+
+    class Meta:
+        ordering = ["review", "student__family_name", "student__given_name"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "student"], name="student_once_per_review"),
+        ]
+
+    def __str__(self):
+        return f"{self.review} – {self.student_id}"
+
+
+class ActionItem(models.Model):
+    """An agreed action with an owner and a due date; shows on the owner's page."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="actions",
+                             verbose_name=_("agenda item"))
+    description = models.CharField(_("action"), max_length=255)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="review_actions", verbose_name=_("owner"))
+    due_on = models.DateField(_("due date"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["done_on", "due_on", "pk"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self):
+        return self.description
+
+
+class ImportJob(models.Model):
+    """An uploaded file on its way in: previewed, confirmed, then applied (maybe by a worker).
+
+    The page polls this row, so a reload or a restarted worker loses nothing.
+    """
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("student roster")
+        SCORES = "scores", _("scores")
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("ready to confirm")
+        REJECTED = "rejected", _("rejected")
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs",
+                               verbose_name=_("school"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PREVIEW)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("uploaded by"))
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    preview_rows = models.JSONField(_("first rows"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.filename}"
+
+    @property
+    def progress_percent(self):
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

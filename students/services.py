@@ -3,10 +3,19 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from portal import audit
 
-from .models import Student
+from .models import MentorAssignment, Student, Subject
+
+# The subjects most Dutch vo schools teach; a school adds its own through the admin.
+STANDARD_SUBJECTS = [
+    ("ne", "Nederlands", True), ("en", "Engels", True), ("wi", "wiskunde", True),
+    ("fa", "Frans", False), ("du", "Duits", False), ("gs", "geschiedenis", False),
+    ("ak", "aardrijkskunde", False), ("bi", "biologie", False), ("na", "natuurkunde", False),
+    ("sk", "scheikunde", False), ("ec", "economie", False), ("lo", "lichamelijke opvoeding", False),
+]
 
 # Fields a roster (the school's student information system) is the source of truth for.
 ROSTER_FIELDS = (
@@ -34,6 +43,7 @@ def upsert_students(*, school, records, actor=None):
         s.student_number: s
         for s in Student.objects.filter(school=school, student_number__in=list(records))
     }
+    original_mentor = {s.pk: s.mentor_id for s in existing.values()}
     to_create, to_update, result = [], [], UpsertResult()
     for number, record in records.items():
         student = existing.get(number)
@@ -54,8 +64,12 @@ def upsert_students(*, school, records, actor=None):
         student.full_clean(
             exclude=["school", "mentor"], validate_unique=False, validate_constraints=False
         )
+    mentor_changed = [
+        s for s in to_update if s.mentor_id != original_mentor.get(s.pk)
+    ]
     Student.objects.bulk_create(to_create, batch_size=1000)
     Student.objects.bulk_update(to_update, ROSTER_FIELDS, batch_size=1000)
+    record_mentor_changes(to_create + mentor_changed)
     result.created, result.updated = len(to_create), len(to_update)
     if to_create or to_update:
         audit.record(
@@ -63,6 +77,30 @@ def upsert_students(*, school, records, actor=None):
             summary=f"leerlingenbestand: {result.created} nieuw, {result.updated} bijgewerkt",
         )
     return result
+
+
+def record_mentor_changes(students, *, on=None):
+    """Close each student's current mentor assignment and open one for the new mentor."""
+    if not students:
+        return
+    on = on or timezone.localdate()
+    MentorAssignment.objects.filter(
+        student__in=[s.pk for s in students], ended_on__isnull=True
+    ).update(ended_on=on)
+    MentorAssignment.objects.bulk_create(
+        [MentorAssignment(student=s, mentor_id=s.mentor_id, started_on=on)
+         for s in students if s.mentor_id],
+        batch_size=1000,
+    )
+
+
+def ensure_standard_subjects(school):
+    """Create the standard subjects a school does not have yet (idempotent)."""
+    Subject.objects.bulk_create(
+        [Subject(school=school, code=code, name=name, is_core=core)
+         for code, name, core in STANDARD_SUBJECTS],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic

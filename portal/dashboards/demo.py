@@ -159,6 +159,7 @@ def seed(today=None):
             if index == 0:
                 logins.append((Role.MENTOR.label, mentor.email, school.name))
         records = list(_student_records(demo, mentors, year, rng))
+        student_services.ensure_standard_subjects(school)
         student_services.upsert_students(school=school, records=records)
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
