@@ -27,6 +27,16 @@ def record(*, user, school, action, obj=None, object_type="", summary=""):
     )
 
 
+def record_many(*, user, entries):
+    """Write several entries at once: `entries` are (school, action, obj, summary) tuples."""
+    user = user if user is not None and user.is_authenticated else None
+    AuditEntry.objects.bulk_create([
+        AuditEntry(user=user, school=school, action=action, object_type=obj._meta.model_name,
+                   object_id=str(obj.pk), summary=summary[:255])
+        for school, action, obj, summary in entries
+    ])
+
+
 def purge_before(cutoff):
     deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
     return deleted

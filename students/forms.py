@@ -14,9 +14,14 @@ class StudentFilterForm(forms.Form):
                                       empty_value=None,
                                       choices=[("", _("all years"))] + [(i, i) for i in range(1, 7)],
                                       widget=forms.Select(attrs={"class": "form-select"}))
+    zorg = forms.TypedChoiceField(label=_("Signals"), required=False, coerce=int, empty_value=None,
+                                  widget=forms.Select(attrs={"class": "form-select"}), choices=[
+        ("", _("everyone")), (1, _("attention or more")), (2, _("concern or more")), (3, _("urgent")),
+    ])
     sort = forms.ChoiceField(label=_("Sort by"), required=False,
                              widget=forms.Select(attrs={"class": "form-select"}), choices=[
         ("klas", _("class")), ("naam", _("name")), ("niveau", _("level")), ("nummer", _("student number")),
+        ("zorg", _("most concern first")),
     ])
 
     def filters(self):
@@ -27,6 +32,7 @@ class StudentFilterForm(forms.Form):
             "level": data.get("niveau", ""),
             "leerjaar": data.get("leerjaar"),
             "sort": data.get("sort") or "klas",
+            "min_care": data.get("zorg"),
         }
 
 
@@ -35,3 +41,48 @@ class StudentNotesForm(forms.ModelForm):
         model = Student
         fields = ["primary_school_notes", "sex"]
         widgets = {"primary_school_notes": forms.Textarea(attrs={"rows": 6})}
+
+
+class WeekGridForm(forms.Form):
+    """The week grid: a severity per mentee and category, a subject for the cognitive
+    signal and a note. Fields are named s-<student>-<category>, subject-<student>, note-<student>."""
+
+    def __init__(self, *args, rows, subjects, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Severity
+
+        self.rows = rows
+        severity_choices = [(v, f"{v} {label}") for v, label in Severity.choices]
+        subject_choices = [("", "—")] + [(s.pk, s.name) for s in subjects]
+        for row in rows:
+            student = row["student"]
+            for cell in row["cells"]:
+                name = f"s-{student.pk}-{cell['category']}"
+                self.fields[name] = forms.TypedChoiceField(
+                    choices=severity_choices, coerce=int, initial=cell["value"], required=True)
+                cell["field"] = name
+            self.fields[f"subject-{student.pk}"] = forms.TypedChoiceField(
+                choices=subject_choices, coerce=int, empty_value=None, required=False,
+                initial=row["subject_id"])
+            self.fields[f"note-{student.pk}"] = forms.CharField(
+                required=False, max_length=2000, initial=row["note"])
+        for row in rows:
+            pk = row["student"].pk
+            row["subject_field"] = self[f"subject-{pk}"]
+            row["note_field"] = self[f"note-{pk}"]
+            for cell in row["cells"]:
+                cell["bound"] = self[cell["field"]]
+
+    def entries(self):
+        from .services import WeekEntry
+
+        data = self.cleaned_data
+        return [
+            WeekEntry(
+                student=row["student"],
+                severities={c["category"]: data[c["field"]] for c in row["cells"]},
+                subject_id=data[f"subject-{row['student'].pk}"],
+                note=data[f"note-{row['student'].pk}"],
+            )
+            for row in self.rows
+        ]

@@ -206,6 +206,18 @@ class Category(models.TextChoices):
     HOME = "home", _("home or external circumstances")
 
 
+# Column headings of the week grid, where the full names do not fit.
+CATEGORY_SHORT = {
+    Category.COGNITIVE: _("learning"),
+    Category.STUDY_SKILLS: _("planning"),
+    Category.WELLBEING: _("wellbeing"),
+    Category.MOTIVATION: _("motivation"),
+    Category.ATTENDANCE: _("attendance"),
+    Category.BEHAVIOUR: _("behaviour"),
+    Category.HOME: _("home"),
+}
+
+
 class Severity(models.IntegerChoices):
     NONE = 0, _("none")
     ATTENTION = 1, _("attention")

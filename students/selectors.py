@@ -1,5 +1,7 @@
 """Read functions for students. Every one starts from portal.access, the one door."""
 
+from datetime import timedelta
+
 from django.db.models import Q
 
 from portal import access
@@ -12,6 +14,7 @@ SORTS = {
     "klas": ("class_code", "family_name", "given_name"),
     "niveau": ("level", "leerjaar", "class_code", "family_name"),
     "nummer": ("student_number",),
+    "zorg": ("-care_level", "-overdue_evaluations", "family_name", "given_name"),
 }
 
 
@@ -29,7 +32,8 @@ def can_edit(user, student):
     return editable_students_for(user).filter(pk=student.pk).exists()
 
 
-def filter_students(queryset, *, q="", class_code="", level="", leerjaar=None, sort="klas"):
+def filter_students(queryset, *, q="", class_code="", level="", leerjaar=None, sort="klas",
+                    min_care=None):
     if q:
         queryset = queryset.filter(
             Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(student_number__icontains=q)
@@ -40,16 +44,24 @@ def filter_students(queryset, *, q="", class_code="", level="", leerjaar=None, s
         queryset = queryset.filter(level=level)
     if leerjaar:
         queryset = queryset.filter(leerjaar=leerjaar)
+    if min_care:
+        queryset = queryset.filter(care_level__gte=min_care)
+    if sort == "zorg" and "care_level" not in queryset.query.annotations:
+        sort = "klas"
     return queryset.order_by(*SORTS.get(sort, SORTS["klas"]))
 
 
-def caseload(user, **filters):
-    """'Mijn leerlingen': the mentor's own active mentees."""
-    return filter_students(students_for(user).active().filter(mentor=user), **filters)
+def mentees(user):
+    return students_for(user).active().filter(mentor=user)
 
 
-def school_students(user, **filters):
-    return filter_students(students_for(user).active(), **filters)
+def caseload(user, *, today, **filters):
+    """'Mijn leerlingen': the mentor's own active mentees, with their care summary."""
+    return filter_students(with_care_summary(mentees(user), today), **filters)
+
+
+def school_students(user, *, today, **filters):
+    return filter_students(with_care_summary(students_for(user).active(), today), **filters)
 
 
 def class_codes(user):
@@ -64,3 +76,152 @@ def mentors_of(school):
     from portal.models import User
 
     return User.objects.filter(memberships__school=school, memberships__role=Role.MENTOR).distinct()
+
+
+def week_grid(user, week):
+    """Rows for the mentor's week grid: each active mentee with this week's values.
+
+    Where nothing is recorded yet this week, a category starts from last week's open
+    concern (attention or worse), so a mentor only touches what changed. Four queries,
+    whatever the group size.
+    """
+    from .models import Category, Severity, Signal, WeekNote
+
+    students = list(mentees(user).order_by("family_name", "given_name"))
+    signals = Signal.objects.filter(student__in=students, week__in=[week, week - timedelta(days=7)])
+    this_week, last_week = {}, {}
+    for signal in signals:
+        target = this_week if signal.week == week else last_week
+        target[(signal.student_id, signal.category)] = signal
+    notes = dict(WeekNote.objects.filter(student__in=students, week=week)
+                 .values_list("student_id", "note"))
+    rows = []
+    for student in students:
+        cells, carried, subject_id = [], False, None
+        for category in Category.values:
+            current = this_week.get((student.pk, category))
+            previous = last_week.get((student.pk, category))
+            if current is not None:
+                value = current.severity
+            elif previous is not None and previous.severity >= Severity.ATTENTION:
+                value, carried = previous.severity, True
+            else:
+                value = Severity.NONE
+            source = current or previous
+            if category == Category.COGNITIVE and source is not None:
+                subject_id = source.subject_id
+            cells.append({"category": category, "label": Category(category).label, "value": value,
+                          "carried": current is None and previous is not None and value > 0})
+        rows.append({"student": student, "cells": cells, "subject_id": subject_id,
+                     "note": notes.get(student.pk, ""), "carried": carried,
+                     "recorded": any((student.pk, c) in this_week for c in Category.values)})
+    return rows
+
+
+def with_care_summary(students, today):
+    """Annotate students with what a mentor scans for: highest signal of the last four weeks,
+    the last week with a signal, open plans and overdue evaluations. Subqueries, so the
+    counts are not multiplied by joins and the page runs a constant number of queries."""
+    from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from portal.schoolyear import week_start
+
+    from .models import Signal
+
+    since = week_start(today) - timedelta(weeks=3)
+    recent = Signal.objects.filter(student=OuterRef("pk"), week__gte=since).values("student")
+    plans = _plans_model().objects.filter(student=OuterRef("pk"), status="active").values("student")
+
+    def subquery(qs, aggregate):
+        return Coalesce(Subquery(qs.annotate(v=aggregate).values("v")[:1],
+                                 output_field=IntegerField()), Value(0))
+
+    return students.annotate(
+        care_level=subquery(recent, Max("severity")),
+        last_signal_week=Subquery(
+            Signal.objects.filter(student=OuterRef("pk"), severity__gt=0)
+            .order_by("-week").values("week")[:1]),
+        open_plans=subquery(plans, Count("pk")),
+        overdue_evaluations=subquery(plans.filter(next_evaluation_on__lt=today), Count("pk")),
+    )
+
+
+def _plans_model():
+    # Plans live in the interventions app, which builds on this one; look it up by name so
+    # this module does not import a later app.
+    from django.apps import apps
+
+    return apps.get_model("interventions", "InterventionPlan")
+
+
+def timeline(student):
+    """Everything that happened around a student, newest first: signals (per week), week
+    notes, intervention plans starting and ending, driehoeksgesprekken, team reviews.
+    Returns a list of dicts {date, kind, title, text, severity}."""
+    from .models import Conversation, ReviewItem, Severity, Signal, WeekNote
+
+    events = []
+    weeks = {}
+    for signal in Signal.objects.filter(student=student).select_related("subject"):
+        if signal.severity == Severity.NONE and not signal.history:
+            continue
+        weeks.setdefault(signal.week, []).append(signal)
+    for week, signals in weeks.items():
+        signals.sort(key=lambda s: -s.severity)
+        events.append({"date": week, "kind": "signals", "week": week, "signals": signals,
+                       "severity": signals[0].severity})
+    for note in WeekNote.objects.filter(student=student):
+        events.append({"date": note.week, "kind": "note", "week": note.week, "text": note.note})
+    for plan in _plans_model().objects.filter(student=student).select_related("goal_subject"):
+        events.append({"date": plan.started_on, "kind": "plan_start", "plan": plan})
+        if plan.ended_on:
+            events.append({"date": plan.ended_on, "kind": "plan_end", "plan": plan})
+    for conversation in Conversation.objects.filter(student=student):
+        events.append({"date": conversation.held_on, "kind": "conversation",
+                       "conversation": conversation})
+    for item in ReviewItem.objects.filter(student=student).select_related("review"):
+        events.append({"date": item.review.held_on, "kind": "review", "item": item})
+    order = {"plan_end": 0, "conversation": 1, "review": 2, "plan_start": 3, "note": 4, "signals": 5}
+    events.sort(key=lambda e: (e["date"], -order[e["kind"]]), reverse=True)
+    return events
+
+
+def score_charts(student, year):
+    """Per subject with grades this school year: the grades, the pass line (5,5), the aim
+    line of a plan with a goal for that subject, and where plans started and ended. Days
+    count from 1 August so the charts of one student share their x-axis."""
+    from decimal import Decimal
+
+    from .models import Score
+
+    def day(d):
+        return (d - year.start).days
+
+    plans = [p for p in _plans_model().objects.filter(student=student, started_on__lte=year.end)
+             .select_related("goal_subject") if (p.ended_on or year.end) >= year.start]
+    charts = {}
+    for score in (Score.objects.filter(student=student, date__range=(year.start, year.end))
+                  .select_related("subject").order_by("subject__name", "date")):
+        chart = charts.setdefault(score.subject_id, {
+            "subject": score.subject.name, "points": [], "aims": [], "markers": []})
+        chart["points"].append({"x": day(score.date), "y": float(score.grade), "test": score.test,
+                                "date": score.date.strftime("%d-%m-%Y"),
+                                "weight": float(score.weight), "insufficient": score.grade < Decimal("5.5")})
+    for subject_id, chart in charts.items():
+        for plan in plans:
+            if plan.goal_subject_id not in (None, subject_id):
+                continue
+            if plan.goal_subject_id == subject_id and plan.goal_grade is not None:
+                end = min(plan.goal_date or plan.ended_on or year.end, year.end)
+                chart["aims"].append({"title": plan.title, "y": float(plan.goal_grade),
+                                      "from": day(max(plan.started_on, year.start)), "to": day(end)})
+            chart["markers"].append({"x": day(max(plan.started_on, year.start)), "kind": "start",
+                                     "title": plan.title})
+            if plan.ended_on and plan.ended_on <= year.end:
+                chart["markers"].append({"x": day(plan.ended_on), "kind": "end", "title": plan.title})
+    # What needs attention first: subjects with a plan goal, then those now below 5,5.
+    ordered = sorted(charts.values(), key=lambda c: (
+        not c["aims"], not c["points"][-1]["insufficient"], c["subject"].lower()))
+    return {"year_start": year.start.isoformat(), "days": day(year.end), "pass": 5.5,
+            "charts": ordered}

@@ -1,6 +1,7 @@
 """Write functions for students: used by the UI, the roster import and the demo data."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -132,3 +133,115 @@ def record_list(*, user, schools, count, what):
             user=user, school=school, action=audit.Action.LIST, object_type="student",
             summary=f"{what}: {count} leerlingen",
         )
+
+
+def _version(obj, fields):
+    """A JSON snapshot of an object's current values, for its `history`."""
+    snapshot = {f: getattr(obj, f) for f in fields}
+    snapshot["at"] = timezone.now().isoformat(timespec="seconds")
+    return snapshot
+
+
+@dataclass
+class WeekEntry:
+    student: Student
+    severities: dict  # Category -> Severity
+    subject_id: int | None = None  # for the cognitive category
+    note: str = ""
+
+
+@transaction.atomic
+def record_week(*, author, week, entries):
+    """Save a mentor's week grid: one signal per student and category, one note per student.
+
+    Idempotent: saving the same grid again changes nothing. A changed value keeps the old
+    one in `history`. "Geen" is stored only where it closes something (an earlier value
+    this week, or last week's open concern); empty cells stay empty.
+    Returns the number of students whose record changed.
+    """
+    from .models import Category, Severity, Signal, WeekNote
+
+    students = [e.student for e in entries]
+    existing = {(s.student_id, s.category): s
+                for s in Signal.objects.filter(student__in=students, week=week)}
+    open_last_week = set(
+        Signal.objects.filter(student__in=students, week=week - timedelta(days=7),
+                              severity__gte=Severity.ATTENTION)
+        .values_list("student_id", "category")
+    )
+    notes = {n.student_id: n for n in WeekNote.objects.filter(student__in=students, week=week)}
+    to_create, to_update, notes_create, notes_update, changed = [], [], [], [], set()
+    for entry in entries:
+        sid = entry.student.pk
+        for category, severity in entry.severities.items():
+            subject_id = entry.subject_id if category == Category.COGNITIVE else None
+            signal = existing.get((sid, category))
+            if signal is None:
+                if severity > Severity.NONE or (sid, category) in open_last_week:
+                    to_create.append(Signal(student=entry.student, week=week, category=category,
+                                            severity=severity, subject_id=subject_id, author=author))
+                    changed.add(sid)
+            elif signal.severity != severity or signal.subject_id != subject_id:
+                signal.history = [*signal.history, _version(signal, SIGNAL_FIELDS)]
+                signal.severity, signal.subject_id, signal.author = severity, subject_id, author
+                to_update.append(signal)
+                changed.add(sid)
+        note = entry.note.strip()
+        current = notes.get(sid)
+        if current is None and note:
+            notes_create.append(WeekNote(student=entry.student, week=week, note=note, author=author))
+            changed.add(sid)
+        elif current is not None and current.note != note:
+            current.history = [*current.history, _version(current, ("note", "author_id"))]
+            current.note, current.author = note, author
+            notes_update.append(current)
+            changed.add(sid)
+    Signal.objects.bulk_create(to_create)
+    for signal in to_update:
+        signal.updated_at = timezone.now()
+    Signal.objects.bulk_update(to_update, ["severity", "subject", "author", "history", "updated_at"])
+    WeekNote.objects.bulk_create(notes_create)
+    for note in notes_update:
+        note.updated_at = timezone.now()
+    WeekNote.objects.bulk_update(notes_update, ["note", "author", "history", "updated_at"])
+    by_pk = {e.student.pk: e.student for e in entries}
+    audit.record_many(user=author, entries=[
+        (by_pk[sid].school, audit.Action.UPDATE, by_pk[sid],
+         f"leerling {by_pk[sid].student_number}: signalen week {week:%G-W%V}")
+        for sid in sorted(changed)
+    ])
+    return len(changed)
+
+
+SIGNAL_FIELDS = ("severity", "subject_id", "note", "author_id")
+
+
+@transaction.atomic
+def upsert_scores(*, rows):
+    """Insert or update scores by their natural key (student, subject, test, date).
+
+    `rows` are unsaved Score objects. Returns (created, updated, unchanged).
+    """
+    from .models import Score
+
+    if not rows:
+        return 0, 0, 0
+    keys = {(r.student_id, r.subject_id, r.test, r.date) for r in rows}
+    existing = {
+        (s.student_id, s.subject_id, s.test, s.date): s
+        for s in Score.objects.filter(student__in={k[0] for k in keys},
+                                      date__in={k[3] for k in keys})
+    }
+    create, update, unchanged = [], [], 0
+    for row in rows:
+        current = existing.get((row.student_id, row.subject_id, row.test, row.date))
+        if current is None:
+            create.append(row)
+        elif (current.grade, current.weight, current.period) != (row.grade, row.weight, row.period):
+            current.grade, current.weight, current.period = row.grade, row.weight, row.period
+            update.append(current)
+        else:
+            unchanged += 1
+    Score.objects.bulk_create(create, batch_size=2000)
+    Score.objects.bulk_update(update, ["grade", "weight", "period"], batch_size=2000)
+    return len(create), len(update), unchanged

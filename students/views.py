@@ -1,33 +1,42 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import access
 from portal.models import Role
+from portal.schoolyear import SchoolYear, parse_week, week_label, week_start
 
-from . import selectors, services
-from .forms import StudentFilterForm, StudentNotesForm
+from . import meetings, selectors, services
+from .forms import StudentFilterForm, StudentNotesForm, WeekGridForm
+from .models import CATEGORY_SHORT, Category, Severity, Subject
 
 PAGE_SIZE = 50
 
 
 @access.role_required(Role.MENTOR)
 def my_students(request):
+    today = timezone.localdate()
     form = StudentFilterForm(request.GET)
-    students = list(selectors.caseload(request.user, **form.filters()))
+    students = list(selectors.caseload(request.user, today=today, **form.filters()))
     services.record_list(user=request.user, schools=access.schools_for(request.user, (Role.MENTOR,)),
                          count=len(students), what="mijn leerlingen")
-    return render(request, "students/my_students.html", {"form": form, "students": students})
+    return render(request, "students/my_students.html", {
+        "form": form, "students": students, "today": today,
+        "actions": meetings.open_actions_for(request.user), "this_week": week_start(today),
+    })
 
 
 @access.role_required(*access.STUDENT_ROLES)
 def student_list(request):
     form = StudentFilterForm(request.GET)
-    page = Paginator(selectors.school_students(request.user, **form.filters()), PAGE_SIZE).get_page(
-        request.GET.get("pagina")
-    )
+    students = selectors.school_students(request.user, today=timezone.localdate(), **form.filters())
+    page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("pagina"))
     services.record_list(user=request.user, schools=access.schools_for(request.user, access.STUDENT_ROLES),
                          count=len(page.object_list), what="leerlingenlijst")
     query = request.GET.copy()
@@ -41,8 +50,15 @@ def student_list(request):
 def student_detail(request, pk):
     student = get_object_or_404(selectors.students_for(request.user), pk=pk)
     services.record_view(user=request.user, student=student)
+    today = timezone.localdate()
+    can_edit = selectors.can_edit(request.user, student)
     return render(request, "students/student_detail.html", {
-        "student": student, "can_edit": selectors.can_edit(request.user, student),
+        "student": student, "can_edit": can_edit, "today": today,
+        "can_record": meetings.can_record_conversation(request.user, student),
+        "timeline": selectors.timeline(student),
+        "charts": selectors.score_charts(student, SchoolYear.of(today)),
+        "plans": student.intervention_plans.select_related("goal_subject", "responsible"),
+        "conversations": meetings.conversations_for(student),
     })
 
 
@@ -58,3 +74,30 @@ def student_edit(request, pk):
         messages.success(request, _("Saved."))
         return redirect(student)
     return render(request, "students/student_edit.html", {"student": student, "form": form})
+
+
+@access.role_required(Role.MENTOR)
+def week_grid(request):
+    today = timezone.localdate()
+    current = week_start(today)
+    try:
+        week = parse_week(request.GET["week"]) if request.GET.get("week") else current
+    except ValueError:
+        week = current
+    week = min(week, current)  # a week that has not begun cannot be recorded
+    rows = selectors.week_grid(request.user, week)
+    schools = {row["student"].school_id for row in rows}
+    subjects = Subject.objects.filter(school__in=schools).order_by("name")
+    form = WeekGridForm(request.POST or None, rows=rows, subjects=subjects)
+    if request.method == "POST" and form.is_valid():
+        changed = services.record_week(author=request.user, week=week, entries=form.entries())
+        messages.success(request, _("Week %(week)s saved: %(count)s students changed.") % {
+            "week": week.strftime("%V"), "count": changed})
+        return redirect(f"{reverse('students:week')}?week={week_label(week)}")
+    return render(request, "students/week_grid.html", {
+        "form": form, "rows": rows, "week": week,
+        "categories": [(c, label, CATEGORY_SHORT[c]) for c, label in Category.choices],
+        "severities": Severity.choices,
+        "previous_week": week_label(week - timedelta(days=7)),
+        "next_week": week_label(week + timedelta(days=7)) if week < current else None,
+    })

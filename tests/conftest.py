@@ -142,3 +142,47 @@ def _close_stray_postgres_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def plan_a(student_a):
+    from interventions.models import InterventionPlan
+
+    return InterventionPlan.objects.create(student=student_a, title="Huiswerkklas", need="planning",
+                                           goal="huiswerk op tijd af", started_on=date(2026, 10, 1))
+
+
+@pytest.fixture
+def review_a(school_a, mentor_a, student_a):
+    """A leerlingbespreking of class 3H1 with student_a on the agenda."""
+    from students.models import ReviewItem, TeamReview
+
+    review = TeamReview.objects.create(school=school_a, held_on=date(2026, 11, 18),
+                                       class_code="3H1", created_by=mentor_a)
+    ReviewItem.objects.create(review=review, student=student_a, reason="urgent: motivatie (week 47)")
+    return review
+
+
+@pytest.fixture
+def review_item_a(review_a):
+    return review_a.items.get()
+
+
+@pytest.fixture
+def action_a(review_item_a, other_mentor_a):
+    """An open action on student_a's agenda item, owned by a colleague mentor."""
+    from students.models import ActionItem
+
+    return ActionItem.objects.create(item=review_item_a, description="Gesprek met ouders plannen",
+                                     owner=other_mentor_a, due_on=date(2026, 12, 2))
+
+
+@pytest.fixture
+def conversation_a(student_a, mentor_a):
+    """A driehoeksgesprek of student_a, recorded by her mentor."""
+    from students.models import Conversation
+
+    return Conversation.objects.create(student=student_a, held_on=date(2026, 11, 12),
+                                       participants="Sanne, haar vader, mentor Post",
+                                       agreements="Sanne plant elke dinsdag haar huiswerk.",
+                                       follow_up_on=date(2026, 12, 10), author=mentor_a)

@@ -6,13 +6,14 @@ Deterministic (fixed random seed), so running it again changes nothing.
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from portal import services
 from portal.models import Role
-from portal.schoolyear import SchoolYear
+from portal.schoolyear import SchoolYear, week_start
 from students import services as student_services
 from students.models import Level
 
@@ -161,6 +162,7 @@ def seed(today=None):
         records = list(_student_records(demo, mentors, year, rng))
         student_services.ensure_standard_subjects(school)
         student_services.upsert_students(school=school, records=records)
+        _school_year_so_far(school, year, today or timezone.localdate(), random.Random(demo.brin))
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
         email=email, role=Role.INSPECTOR, schools=schools, password=DEMO_PASSWORD, keep_password=True,
@@ -168,3 +170,116 @@ def seed(today=None):
     )
     logins.append((Role.INSPECTOR.label, inspector.email, " + ".join(s.name for s in schools)))
     return logins
+
+
+def _grade(value):
+    return Decimal(str(min(10.0, max(1.0, round(value, 1)))))
+
+
+def _school_year_so_far(school, year, today, rng):
+    """Grades, weekly signals, plans and conversations from September up to this week.
+
+    About one student in eight struggles: one subject slides below 5,5 and their mentor
+    notices motivation and planning; half of them get a plan with a goal for that subject.
+    """
+    from interventions import services as plan_services
+    from interventions.models import InterventionPlan
+    from students import meetings
+    from students.models import Category, Score, Severity, Student, Subject, TeamReview
+    from students.services import WeekEntry
+
+    first_week = week_start(date(year.start_year, 9, 1) + timedelta(days=6))
+    this_week = week_start(today)
+    weeks = []
+    week = first_week
+    while week <= this_week:
+        weeks.append(week)
+        week += timedelta(weeks=1)
+    subjects = list(Subject.objects.filter(school=school).order_by("code"))
+    students = list(Student.objects.filter(school=school, is_active=True)
+                    .select_related("mentor", "school").order_by("student_number"))
+    profiles = {}
+    for student in students:
+        struggles = rng.random() < 0.12
+        profiles[student.pk] = {
+            "base": rng.gauss(6.8, 0.7),
+            "offsets": {s.pk: rng.gauss(0, 0.6) for s in subjects},
+            "weak": rng.choice([s for s in subjects if s.is_core]) if struggles else None,
+        }
+    # Grades: each subject has a test every three weeks, staggered over the subjects.
+    scores = []
+    for index, subject in enumerate(subjects):
+        for n, week in enumerate(weeks[index % 3::3]):
+            day = week + timedelta(days=index % 5)
+            if day > today:
+                continue
+            for student in students:
+                profile = profiles[student.pk]
+                value = profile["base"] + profile["offsets"][subject.pk] + rng.gauss(0, 0.7)
+                if profile["weak"] == subject:
+                    value -= 0.45 * n + 0.8
+                scores.append(Score(student=student, subject=subject, test=f"Toets {n + 1}",
+                                    date=day, grade=_grade(value), weight=Decimal(1 + (n % 3 == 2)),
+                                    period="P1" if day.month >= 8 else "P2"))
+    student_services.upsert_scores(rows=scores)
+    # Weekly signals, recorded by each mentor for their group.
+    by_mentor = {}
+    for student in students:
+        by_mentor.setdefault(student.mentor, []).append(student)
+    for n, week in enumerate(weeks):
+        for mentor, group in by_mentor.items():
+            entries = []
+            for student in group:
+                profile = profiles[student.pk]
+                severities = {c: Severity.NONE for c in Category.values}
+                subject_id, note = None, ""
+                if profile["weak"] and n >= 5:
+                    severities[Category.COGNITIVE] = Severity.CONCERN if n >= 8 else Severity.ATTENTION
+                    severities[Category.MOTIVATION] = Severity.CONCERN if n >= 9 else Severity.ATTENTION
+                    severities[Category.STUDY_SKILLS] = Severity.ATTENTION
+                    subject_id = profile["weak"].pk
+                    if n == 8:
+                        note = f"Cijfers {profile['weak'].name} zakken; besproken met leerling."
+                elif rng.random() < 0.04:
+                    severities[rng.choice(Category.values)] = rng.choice(
+                        [Severity.ATTENTION, Severity.ATTENTION, Severity.CONCERN, Severity.URGENT])
+                entries.append(WeekEntry(student=student, severities=severities,
+                                         subject_id=subject_id, note=note))
+            student_services.record_week(author=mentor, week=week, entries=entries)
+    # Plans for half of the struggling students, started when the concern became clear.
+    if len(weeks) > 9:
+        started = weeks[9]
+        for student in students:
+            weak = profiles[student.pk]["weak"]
+            if not weak or student.pk % 2 or InterventionPlan.objects.filter(student=student).exists():
+                continue
+            plan_services.start_plan(actor=student.mentor, student=student, data={
+                "title": f"Interne rebound {weak.name}",
+                "need": f"Cijfers voor {weak.name} dalen sinds september; motivatie en planning wankelen.",
+                "goal": f"{weak.name} weer minstens 5,5 bij het rapport van januari",
+                "goal_subject": weak, "goal_grade": Decimal("5.5"),
+                "goal_date": date(year.start_year + 1, 1, 31), "responsible": student.mentor,
+                "started_on": started, "next_evaluation_on": None,
+            })
+            meetings.record_conversation(
+                actor=student.mentor, student=student, held_on=started,
+                participants=f"{student.given_name}, ouder(s), mentor {student.mentor.get_full_name()}",
+                agreements=f"{student.given_name} gaat twee keer per week naar de rebound voor "
+                           f"{weak.name}; ouders kijken mee met de planning in de agenda.",
+                follow_up_on=started + timedelta(weeks=6),
+            )
+    # A team review of the class with most concerns, last week, with one agreed action.
+    if len(weeks) > 2:
+        held_on = weeks[-2] + timedelta(days=3)
+        struggling = [s for s in students if profiles[s.pk]["weak"]]
+        if struggling and not TeamReview.objects.filter(school=school, held_on=held_on).exists():
+            first = struggling[0]
+            review = meetings.create_review(actor=first.mentor, school=school, held_on=held_on,
+                                            class_code=first.class_code)
+            item = review.items.select_related("student").first()
+            if item:
+                meetings.save_conclusion(actor=first.mentor, item=item,
+                                         conclusion="Motivatie en planning bespreken in een driehoeksgesprek.")
+                meetings.add_action(actor=first.mentor, item=item, owner=first.mentor,
+                                    description="Driehoeksgesprek plannen met ouders",
+                                    due_on=held_on + timedelta(days=14))

@@ -26,8 +26,20 @@ class Case:
     method: str = "get"
 
 
+STAFF_OF_A_AND_B = STUDENT_STAFF_A | {"mentor_b", "leader_b"}
+NO_STUDENT_ROLE = {"outsider", "inspector", "inspector_b"}
+
+
 def _student(f, name):
     return reverse(name, args=[f("student_a").pk])
+
+
+def _review(f, name):
+    return reverse(name, args=[f("review_a").pk])
+
+
+def _item(f, name):
+    return reverse(name, args=[f("review_item_a").pk])
 
 
 CASES = {
@@ -47,6 +59,18 @@ CASES = {
         lambda f: reverse("students:mine"), ok={"mentor_a", "other_mentor_a", "mentor_b"},
         forbidden=EVERYONE - {"mentor_a", "other_mentor_a", "mentor_b"},
     ),
+    "students:week": Case(
+        lambda f: reverse("students:week"), ok={"mentor_a", "other_mentor_a", "mentor_b"},
+        forbidden=EVERYONE - {"mentor_a", "other_mentor_a", "mentor_b"},
+    ),
+    "interventions:plan_create": Case(
+        lambda f: _student(f, "interventions:plan_create"), ok={"mentor_a", "leader_a"},
+        forbidden={"other_mentor_a", "teacher_a"}, not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "interventions:plan_edit": Case(
+        lambda f: reverse("interventions:plan_edit", args=[f("plan_a").pk]), ok={"mentor_a", "leader_a"},
+        forbidden={"other_mentor_a", "teacher_a"}, not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
     "students:detail": Case(
         lambda f: _student(f, "students:detail"), ok=STUDENT_STAFF_A,
         not_found=EVERYONE - STUDENT_STAFF_A,
@@ -62,6 +86,50 @@ CASES = {
     "dashboards:inspector": Case(
         lambda f: reverse("dashboards:inspector"), ok={"inspector", "inspector_b"},
         forbidden=EVERYONE - {"inspector", "inspector_b"},
+    ),
+    "meetings:review_list": Case(lambda f: reverse("meetings:review_list"),
+                                 ok=STAFF_OF_A_AND_B, forbidden=NO_STUDENT_ROLE),
+    "meetings:review_create": Case(lambda f: reverse("meetings:review_create"),
+                                   ok=STAFF_OF_A_AND_B, forbidden=NO_STUDENT_ROLE),
+    "meetings:my_actions": Case(lambda f: reverse("meetings:my_actions"),
+                                ok=STAFF_OF_A_AND_B, forbidden=NO_STUDENT_ROLE),
+    "meetings:review_detail": Case(
+        lambda f: _review(f, "meetings:review_detail"), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE,
+    ),
+    "meetings:review_refresh": Case(
+        lambda f: _review(f, "meetings:review_refresh"), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE, method="post", ok_status=302,
+    ),
+    "meetings:review_add_item": Case(  # an empty form is shown again with its errors
+        lambda f: _review(f, "meetings:review_add_item"), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE, method="post",
+    ),
+    "meetings:review_item_save": Case(
+        lambda f: _item(f, "meetings:review_item_save"), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE, method="post", ok_status=302,
+    ),
+    "meetings:review_item_remove": Case(
+        lambda f: _item(f, "meetings:review_item_remove"), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE,
+    ),
+    "meetings:review_action_add": Case(  # an empty form is shown again with its errors
+        lambda f: _item(f, "meetings:review_action_add"), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE, method="post",
+    ),
+    "meetings:action_done": Case(
+        lambda f: reverse("meetings:action_done", args=[f("action_a").pk]), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE, method="post", ok_status=302,
+    ),
+    "meetings:conversation_create": Case(
+        lambda f: _student(f, "meetings:conversation_create"), ok={"mentor_a", "leader_a"},
+        forbidden={"other_mentor_a", "teacher_a"}, not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "meetings:conversation_edit": Case(
+        lambda f: reverse("meetings:conversation_edit",
+                          args=[f("student_a").pk, f("conversation_a").pk]),
+        ok={"mentor_a", "leader_a"}, forbidden={"other_mentor_a", "teacher_a"},
+        not_found=EVERYONE - STUDENT_STAFF_A,
     ),
     # Django's own account pages.
     "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),
