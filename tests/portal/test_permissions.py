@@ -34,6 +34,14 @@ def _student(f, name):
     return reverse(name, args=[f("student_a").pk])
 
 
+def _roster_job(f):
+    """A finished roster import of school A (no file needed: confirming it again only redirects)."""
+    from students.models import ImportJob
+
+    return ImportJob.objects.create(school=f("school_a"), kind=ImportJob.Kind.ROSTER,
+                                    status=ImportJob.Status.DONE, filename="leerlingen.csv").pk
+
+
 def _review(f, name):
     return reverse(name, args=[f("review_a").pk])
 
@@ -130,6 +138,19 @@ CASES = {
                           args=[f("student_a").pk, f("conversation_a").pk]),
         ok={"mentor_a", "leader_a"}, forbidden={"other_mentor_a", "teacher_a"},
         not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "roster_import:upload": Case(
+        lambda f: reverse("roster_import:upload"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "roster_import:preview": Case(
+        lambda f: reverse("roster_import:preview", args=[_roster_job(f)]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "roster_import:confirm": Case(
+        lambda f: reverse("roster_import:confirm", args=[_roster_job(f)]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+        method="post", ok_status=302,
     ),
     # Django's own account pages.
     "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),
