@@ -94,6 +94,8 @@ def week_grid(request):
         messages.success(request, _("Week %(week)s saved: %(count)s students changed.") % {
             "week": week.strftime("%V"), "count": changed})
         return redirect(f"{reverse('students:week')}?week={week_label(week)}")
+    services.record_list(user=request.user, schools=access.schools_for(request.user, (Role.MENTOR,)),
+                         count=len(rows), what=f"weekgrid {week_label(week)}")
     return render(request, "students/week_grid.html", {
         "form": form, "rows": rows, "week": week,
         "categories": [(c, label, CATEGORY_SHORT[c]) for c, label in Category.choices],

@@ -184,5 +184,5 @@ def conversation_a(student_a, mentor_a):
 
     return Conversation.objects.create(student=student_a, held_on=date(2026, 11, 12),
                                        participants="Sanne, haar vader, mentor Post",
-                                       agreements="Sanne plant elke dinsdag haar huiswerk.",
+                                       agreements="Sanne maakt elke dinsdag een planning; moeder kijkt die met haar door.",
                                        follow_up_on=date(2026, 12, 10), author=mentor_a)

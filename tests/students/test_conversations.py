@@ -33,14 +33,6 @@ def form_data(**changes):
     return data
 
 
-@pytest.fixture
-def conversation_a(student_a, mentor_a):
-    return Conversation.objects.create(student=student_a, held_on=date(2026, 11, 12),
-                                       participants="Sanne, haar vader, mentor Post",
-                                       agreements=AGREEMENTS, follow_up_on=date(2026, 12, 10),
-                                       author=mentor_a)
-
-
 def partial(student, *, can_record):
     with translation.override("en"):
         return render_to_string("students/_conversations.html", {

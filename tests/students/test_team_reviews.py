@@ -39,25 +39,6 @@ def agenda(review):
     return {item.student.family_name: item.reason for item in review.items.select_related("student")}
 
 
-@pytest.fixture
-def review_a(school_a, mentor_a, student_a):
-    review = TeamReview.objects.create(school=school_a, held_on=HELD_ON, class_code="3H1",
-                                       created_by=mentor_a)
-    ReviewItem.objects.create(review=review, student=student_a, reason="urgent: motivatie (week 47)")
-    return review
-
-
-@pytest.fixture
-def review_item_a(review_a):
-    return review_a.items.get()
-
-
-@pytest.fixture
-def action_a(review_item_a, other_mentor_a):
-    return ActionItem.objects.create(item=review_item_a, description="Gesprek met ouders plannen",
-                                     owner=other_mentor_a, due_on=HELD_ON + timedelta(days=14))
-
-
 # --- The agenda -----------------------------------------------------------------------------
 
 def test_the_agenda_holds_urgent_and_repeated_concerns_since_the_last_review(
