@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_audit_log",
         "schedule": crontab(hour=2, minute=30),
     },
+    "flag-students": {
+        "task": "students.tasks.flag_all_schools",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # Audit entries are personal data too; keep them as long as the school needs to account.

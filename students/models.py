@@ -425,3 +425,235 @@ class ImportJob(models.Model):
     @property
     def progress_percent(self):
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class StandardisedResult(models.Model):
+    """A standardised test result (Cito / LVS): a level and, where given, an ability score.
+
+    Levels I–V and A–E are both stored as 1–5, where 1 is the highest (I = A) and 5 the
+    lowest (V = E), so that "a drop of a level" is a higher number.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="standardised_results", verbose_name=_("student"))
+    test = models.CharField(_("test"), max_length=100)
+    domain = models.CharField(_("domain"), max_length=50,
+                              help_text=_("For example rekenen, begrijpend lezen, Engels."))
+    date = models.DateField(_("date"))
+    level = models.PositiveSmallIntegerField(_("level (1 = I/A … 5 = V/E)"))
+    ability = models.PositiveIntegerField(_("ability score"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["student", "domain", "date"]
+        verbose_name = _("standardised test result")
+        verbose_name_plural = _("standardised test results")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "domain", "test", "date"],
+                                    name="standardised_result_natural_key"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5),
+                                   name="standardised_level_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.test} {self.level}"
+
+
+class ColumnMapping(models.Model):
+    """How a school's export names its columns, saved after a manual mapping step."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="column_mappings",
+                               verbose_name=_("school"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportJob.Kind)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "kind"], name="one_mapping_per_school_and_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.school.brin} {self.kind}"
+
+
+class RiskRules(models.Model):
+    """A school's tuned flagging rules; `settings` is validated by students.risk (defaults there)."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="risk_rules",
+                                  verbose_name=_("school"))
+    settings = models.JSONField(_("settings"), default=dict)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("risk rules")
+        verbose_name_plural = _("risk rules")
+
+    def __str__(self):
+        return str(self.school)
+
+
+class PromotionNorm(models.Model):
+    """A school's overgangsnorm for one level and leerjaar in one school year.
+
+    `rules` holds the norm as data (validated by students.risk), for example the number of
+    grades below 5,5 allowed, the lowest grade allowed, core-subject limits, tekortpunten.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="promotion_norms",
+                               verbose_name=_("school"))
+    school_year = models.PositiveSmallIntegerField(_("school year (first calendar year)"))
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    leerjaar = models.PositiveSmallIntegerField(_("leerjaar"))
+    rules = models.JSONField(_("norm"), default=dict)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["school", "-school_year", "level", "leerjaar"]
+        verbose_name = _("promotion norm")
+        verbose_name_plural = _("promotion norms")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "school_year", "level", "leerjaar"],
+                                    name="one_norm_per_school_year_level_leerjaar"),
+        ]
+
+    def __str__(self):
+        return f"{self.school.brin} {self.school_year} {self.level} {self.leerjaar}"
+
+
+class RiskLevel(models.IntegerChoices):
+    NONE = 0, _("none")
+    ATTENTION = 1, _("attention")
+    HIGH = 2, _("high")
+
+
+class Flag(models.Model):
+    """A student's risk flag with the reasons a person can check.
+
+    At most one current (unresolved) flag per student; its history is in FlagEvent.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged, waiting for a plan")
+        DISMISSED = "dismissed", _("dismissed")
+        RESOLVED = "resolved", _("resolved")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="flags",
+                                verbose_name=_("student"))
+    level = models.PositiveSmallIntegerField(_("risk"), choices=RiskLevel)
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(_("status"), max_length=15, choices=Status, default=Status.OPEN)
+    raised_on = models.DateTimeField(_("raised on"))
+    changed_on = models.DateTimeField(_("changed on"))
+    resolved_on = models.DateTimeField(_("resolved on"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                        null=True, blank=True, related_name="+",
+                                        verbose_name=_("acknowledged by"))
+    acknowledged_on = models.DateTimeField(_("acknowledged on"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("dismissed by"))
+    dismissed_on = models.DateTimeField(_("dismissed on"), null=True, blank=True)
+    dismiss_reason = models.TextField(_("reason for dismissing"), blank=True)
+    first_action_on = models.DateTimeField(_("first action on"), null=True, blank=True)
+    projection = models.CharField(_("projected promotion outcome"), max_length=20, blank=True)
+    projection_rule = models.CharField(_("deciding rule"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-level", "-changed_on"]
+        verbose_name = _("risk flag")
+        verbose_name_plural = _("risk flags")
+        constraints = [
+            models.UniqueConstraint(fields=["student"], condition=models.Q(resolved_on__isnull=True),
+                                    name="one_current_flag_per_student"),
+        ]
+        indexes = [models.Index(fields=["student", "resolved_on"])]
+
+    def __str__(self):
+        return f"{self.get_level_display()} ({self.student_id})"
+
+
+class FlagEvent(models.Model):
+    """One step in a flag's life: raised, raised higher, lowered, reasons changed,
+    acknowledged, dismissed, resolved."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events",
+                             verbose_name=_("risk flag"))
+    at = models.DateTimeField(_("when"))
+    kind = models.CharField(_("what"), max_length=20)
+    level = models.PositiveSmallIntegerField(_("risk"), choices=RiskLevel)
+    reasons = models.JSONField(_("reasons"), default=list)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                           blank=True, related_name="+", verbose_name=_("by"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["flag", "at", "pk"]
+        verbose_name = _("flag event")
+        verbose_name_plural = _("flag events")
+
+    def __str__(self):
+        return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """A message in the portal for one user (also sent by e-mail where asked)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notifications", verbose_name=_("user"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    text = models.CharField(_("message"), max_length=255)
+    url = models.CharField(_("link"), max_length=255, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="notifications", verbose_name=_("risk flag"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.text
+
+
+class PromotionDecision(models.Model):
+    """The final promotion decision for a student's school year (recorded once)."""
+
+    class Decision(models.TextChoices):
+        PROMOTED = "bevorderd", _("promoted")
+        CONDITIONAL = "voorwaardelijk", _("promoted on conditions")
+        UP = "opstromen", _("moves up a level")
+        DOWN = "afstromen", _("moves down a level")
+        REPEAT = "doubleren", _("repeats the year")
+        LEAVES = "uitstroom", _("leaves school")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="promotion_decisions", verbose_name=_("student"))
+    school_year = models.PositiveSmallIntegerField(_("school year (first calendar year)"))
+    decision = models.CharField(_("decision"), max_length=15, choices=Decision)
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    justification = models.TextField(_("justification"), blank=True)
+
+    class Meta:
+        ordering = ["-school_year"]
+        verbose_name = _("promotion decision")
+        verbose_name_plural = _("promotion decisions")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "school_year"],
+                                    name="one_promotion_decision_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.school_year}: {self.decision}"
