@@ -481,11 +481,11 @@ class ColumnMapping(models.Model):
 
 
 class RiskRules(models.Model):
-    """A school's tuned flagging rules; `settings` is validated by students.risk (defaults there)."""
+    """A school's tuned flagging rules; `values` is validated by students.risk (defaults there)."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="risk_rules",
                                   verbose_name=_("school"))
-    settings = models.JSONField(_("settings"), default=dict)
+    values = models.JSONField(_("settings"), default=dict)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="+", verbose_name=_("changed by"))
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
