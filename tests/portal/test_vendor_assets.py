@@ -51,14 +51,18 @@ def test_check_detects_missing_file(vendor_copy):
         call_command("vendor_assets", "--check", "--dir", str(vendor_copy))
 
 
-def test_versions_json_lists_mit_packages_with_licence_files(vendor_dir):
+def test_versions_json_lists_packages_with_their_licence_files(vendor_dir):
     packages = {
         p["name"]: p for p in json.loads((vendor_dir / "VERSIONS.json").read_text())["packages"]
     }
-    assert set(packages) == {"bootstrap", "chart.js"}
-    for name, licence_file in [("bootstrap", "bootstrap/LICENSE"), ("chart.js", "chartjs/LICENSE.md")]:
+    assert set(packages) == {"bootstrap", "chart.js", "axe-core"}
+    for name, licence, licence_file, opening in [
+        ("bootstrap", "MIT", "bootstrap/LICENSE", "The MIT License"),
+        ("chart.js", "MIT", "chartjs/LICENSE.md", "The MIT License"),
+        ("axe-core", "MPL-2.0", "axe-core/LICENSE", "Mozilla Public License"),
+    ]:
         package = packages[name]
-        assert package["license"] == "MIT"
+        assert package["license"] == licence
         assert package["integrity"].startswith("sha512-")
         assert licence_file in package["files"]
-        assert (vendor_dir / licence_file).read_text().startswith("The MIT License")
+        assert (vendor_dir / licence_file).read_text().lstrip().startswith(opening)

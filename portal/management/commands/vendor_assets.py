@@ -54,6 +54,18 @@ PINS = [
             "LICENSE.md": "LICENSE.md",
         },
     },
+    {
+        # Not used by any page: the browser tests inject it to audit every page (WCAG 2.1 AA).
+        "name": "axe-core",
+        "version": "4.14.1",
+        "integrity": "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        "license": "MPL-2.0",
+        "dest": "axe-core",
+        "files": {
+            "axe.min.js": "axe.min.js",
+            "LICENSE": "LICENSE",
+        },
+    },
 ]
 
 
