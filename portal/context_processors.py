@@ -8,11 +8,22 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     leader_schools = [m.school for m in access.memberships(user) if m.role == Role.LEADER]
+    flag_roles = access.has_role(user, Role.MENTOR, Role.LEADER)
     return {
         "nav": {
             "mentor": access.has_role(user, Role.MENTOR),
             "students": access.has_role(user, *access.STUDENT_ROLES),
             "leader_schools": leader_schools,
             "inspector": access.has_role(user, Role.INSPECTOR),
+            "flags": flag_roles,
+            "unread": _unread(user) if access.has_role(user, *access.STUDENT_ROLES) else 0,
         }
     }
+
+
+def _unread(user):
+    # Notifications live in the students app; looked up by name so portal imports no later app.
+    from django.apps import apps
+
+    Notification = apps.get_model("students", "Notification")
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

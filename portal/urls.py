@@ -12,6 +12,8 @@ urlpatterns = [
     path("leerlingen/importeren/", include("students.import_urls")),
     path("leerlingen/", include("students.urls")),
     path("overleg/", include("students.meeting_urls")),
+    path("signalering/", include("students.flag_urls")),
+    path("bevordering/", include("students.promotion_urls")),
     path("interventies/", include("interventions.urls")),
     path("", include("portal.dashboards.urls")),
     path("account/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .models import (
-    Conversation, Flag, FlagEvent, ImportJob, MentorAssignment, PromotionDecision, PromotionNorm,
+    AdviceMoment, Conversation, Flag, FlagEvent, ImportJob, MentorAssignment, PromotionDecision, PromotionNorm,
     RiskRules, Score, Signal, StandardisedResult, Student, Subject, TeamReview,
 )
 
@@ -101,3 +101,10 @@ class PromotionDecisionAdmin(admin.ModelAdmin):
     list_display = ["student", "school_year", "decision", "decided_on"]
     list_filter = ["school_year", "decision"]
     raw_id_fields = ["student", "decided_by"]
+
+
+@admin.register(AdviceMoment)
+class AdviceMomentAdmin(admin.ModelAdmin):
+    list_display = ["student", "school_year", "moment", "given_on", "prognosis"]
+    list_filter = ["school_year", "moment", "prognosis"]
+    raw_id_fields = ["student", "given_by"]

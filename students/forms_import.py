@@ -1,5 +1,6 @@
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a roster of 2,000 students is well under 1 MB
@@ -34,3 +35,87 @@ class RosterUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 10 MB; is this the roster?"))
         return upload
+
+
+# Score import -------------------------------------------------------------------------------------
+
+# A school year's cijferlijst of a large school (1,000,000 rows) is about 40 MB as CSV.
+MAX_SCORE_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def _score_kinds():
+    from .importers import SCORE_KINDS
+
+    return list(SCORE_KINDS.items())
+
+
+class ScoreUploadForm(RosterUploadForm):
+    file = forms.FileField(
+        label=_("Score file"),
+        help_text=_("A grade export (cijferlijst) or standardised test results (Cito / LVS) as .csv "
+                    "or .xlsx, with the column names in the first row and one score per row."),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind of file"), required=False, widget=forms.RadioSelect,
+                             choices=[("", _("recognise it from the columns"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices += _score_kinds()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_SCORE_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 200 MB; split it, for example "
+                                          "per period."))
+        return upload
+
+
+class ScoreMappingForm(forms.Form):
+    """The mapping step: which of the file's columns holds which field (one select per field)."""
+
+    kind = forms.ChoiceField(label=_("Kind of file"), widget=forms.RadioSelect)
+    save = forms.BooleanField(
+        label=_("Save this mapping for my school"), required=False,
+        help_text=_("The next file with these column names is then mapped by itself."),
+    )
+
+    def __init__(self, *args, headers, kind, columns, **kwargs):
+        from .importers import SCORE_COLUMNS
+
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["kind"].choices = _score_kinds()
+        self.fields["kind"].initial = kind
+        choices = [("", _("— not in the file —"))] + [
+            (str(index), header or _("column %(number)s") % {"number": index + 1})
+            for index, header in enumerate(headers)
+        ]
+        self.columns = SCORE_COLUMNS[kind]
+        for column in self.columns:
+            self.fields[f"column_{column.field}"] = forms.ChoiceField(
+                label=capfirst(column.label), choices=choices, required=False,
+                initial="" if columns.get(column.field) is None else str(columns[column.field]),
+                help_text=_("Required.") if column.required else "",
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+
+    @property
+    def kind_changed(self):
+        return self.is_bound and self.data.get("kind") != self.kind
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == self.kind:
+            for column in self.columns:
+                if column.required and not cleaned.get(f"column_{column.field}"):
+                    self.add_error(f"column_{column.field}", _("Choose the column that holds this."))
+        return cleaned
+
+    def chosen_columns(self):
+        """{field: column index} for the columns chosen; None when the kind was changed."""
+        if self.cleaned_data["kind"] != self.kind:
+            return None
+        return {column.field: int(self.cleaned_data[f"column_{column.field}"])
+                for column in self.columns if self.cleaned_data.get(f"column_{column.field}")}

@@ -1,15 +1,20 @@
-"""Roster import in the browser, for school leaders: upload → preview → confirm."""
+"""Imports in the browser, for school leaders: upload → preview → confirm.
+
+The roster imports at once; a score file may first need its columns mapped, and a large one
+is checked and imported by a Celery worker while the page shows its progress.
+"""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal import access
 from portal.models import Role
 
 from . import importers
-from .forms_import import RosterUploadForm
+from .forms_import import RosterUploadForm, ScoreMappingForm, ScoreUploadForm
 from .models import ImportJob
 
 LEADER = (Role.LEADER,)
@@ -62,3 +67,106 @@ def confirm(request, pk):
         messages.error(request, _("The file no longer passes the checks, so nothing was imported. "
                                   "See the errors below."))
     return redirect("roster_import:preview", pk=job.pk)
+
+
+# Score import: upload → (mapping) → preview → confirm, with a progress bar for large files.
+
+def score_jobs(user):
+    """The score imports of the schools this user leads."""
+    return access.scoped(
+        ImportJob.objects.filter(kind=ImportJob.Kind.SCORES).select_related("school", "created_by"),
+        user, roles=LEADER,
+    )
+
+
+@access.role_required(Role.LEADER)
+def scores_upload(request):
+    schools = access.schools_for(request.user, LEADER)
+    form = ScoreUploadForm(request.POST or None, request.FILES or None, schools=schools)
+    if request.method == "POST" and form.is_valid():
+        job = importers.start_score_job(school=form.cleaned_data["school"],
+                                        upload=form.cleaned_data["file"], actor=request.user,
+                                        kind=form.cleaned_data["kind"] or None)
+        return redirect("roster_import:scores_preview", pk=job.pk)
+    return render(request, "students/scores_upload.html", {
+        "form": form,
+        "kinds": [(label, importers.SCORE_COLUMNS[kind]) for kind, label in importers.SCORE_KINDS.items()],
+        "subjects": form.single_school.subjects.all() if form.single_school else None,
+        "jobs": score_jobs(request.user)[:10],
+    })
+
+
+@access.role_required(Role.LEADER)
+def scores_preview(request, pk):
+    return _scores_preview(request, get_object_or_404(score_jobs(request.user), pk=pk))
+
+
+def _scores_preview(request, job, mapping_form=None):
+    mapping = job.mapping
+    kind = mapping.get("kind", importers.GRADES)
+    labels = {c.field: c.label for c in importers.SCORE_COLUMNS.get(kind, ())}
+    fields_at = {}
+    for field_name, index in mapping.get("columns", {}).items():
+        fields_at.setdefault(index, []).append(labels.get(field_name, field_name))
+    if mapping_form is None and importers.can_change_mapping(job):
+        mapping_form = ScoreMappingForm(headers=mapping["headers"], kind=kind,
+                                        columns=mapping.get("columns", {}))
+    return render(request, "students/scores_preview.html", {
+        "job": job,
+        "summary": job.summary,
+        "kind_label": importers.SCORE_KINDS.get(kind, ""),
+        "columns": [(header, fields_at.get(index, [])) for index, header in enumerate(mapping.get("headers", []))],
+        "mapping_form": mapping_form,
+        "needs_mapping": job.summary.get("needs_mapping", False),
+        "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+        "can_confirm": (job.status == ImportJob.Status.PREVIEW and not job.errors
+                        and not job.summary.get("needs_mapping")),
+        "error_count": job.summary.get("error_count", len(job.errors)),
+        "max_errors": importers.MAX_STORED_ERRORS,
+    })
+
+
+@access.role_required(Role.LEADER)
+@require_POST
+def scores_mapping(request, pk):
+    job = get_object_or_404(score_jobs(request.user), pk=pk)
+    if not importers.can_change_mapping(job):
+        messages.info(request, _("The columns of this import can no longer be changed."))
+        return redirect("roster_import:scores_preview", pk=job.pk)
+    form = ScoreMappingForm(request.POST, headers=job.mapping["headers"],
+                            kind=job.mapping.get("kind", importers.GRADES),
+                            columns=job.mapping.get("columns", {}))
+    if not form.is_valid():
+        return _scores_preview(request, job, mapping_form=form)
+    importers.apply_score_mapping(job=job, kind=form.cleaned_data["kind"],
+                                  columns=form.chosen_columns(), save=form.cleaned_data["save"],
+                                  actor=request.user)
+    if form.cleaned_data["save"] and not form.kind_changed:
+        messages.success(request, _("The column mapping has been saved for your school."))
+    return redirect("roster_import:scores_preview", pk=job.pk)
+
+
+@access.role_required(Role.LEADER)
+@require_POST
+def scores_confirm(request, pk):
+    job = get_object_or_404(score_jobs(request.user), pk=pk)
+    if not importers.confirm_score_job(job=job, actor=request.user):
+        messages.info(request, _("This import was already handled or is not ready; nothing was "
+                                 "imported again."))
+    elif job.status == ImportJob.Status.DONE:
+        messages.success(request, _("The scores have been imported."))
+    elif job.status == ImportJob.Status.REJECTED:
+        messages.error(request, _("The file no longer passes the checks, so nothing was imported. "
+                                  "See the errors below."))
+    elif job.status == ImportJob.Status.FAILED:
+        messages.error(request, _("The import failed, so nothing was imported."))
+    return redirect("roster_import:scores_preview", pk=job.pk)
+
+
+@access.role_required(Role.LEADER)
+def job_status(request, pk):
+    """The progress partial the preview page polls; once the job is finished, htmx reloads the page."""
+    job = get_object_or_404(score_jobs(request.user), pk=pk)
+    if request.htmx and job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        return HttpResponseClientRefresh()
+    return render(request, "students/_job_progress.html", {"job": job})

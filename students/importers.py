@@ -1,30 +1,47 @@
-"""Roster import: a student information system's export (CSV or XLSX) → checked records → one upsert.
+"""Imports: a school's exports (CSV or XLSX) → checked records → one bulk write.
 
 pandas lives here and nowhere else. Every cell is read as text and parsed explicitly, so
-nothing is guessed (a leading zero in a student number survives, "04-05-2012" is 4 May).
-The whole file is checked first and every problem collected; a file with any error writes
-nothing. A clean file goes to `services.upsert_students` in one transaction, which makes a
-re-import update students instead of duplicating them.
+nothing is guessed (a leading zero in a student number survives, "04-05-2012" is 4 May, "5,5"
+is five and a half). The whole file is checked first and every problem collected; a file with
+any error writes nothing.
+
+- Roster (`import_roster`): a clean file goes to `services.upsert_students` in one transaction,
+  which makes a re-import update students instead of duplicating them.
+- Scores (`import_scores`): grade exports (cijferlijsten) and standardised test results
+  (Cito / LVS), up to millions of rows in bounded memory: read in chunks, checked in a first
+  pass, written in a second pass in one transaction (COPY into a staging table and one
+  INSERT … ON CONFLICT on PostgreSQL), idempotent by the natural key.
 """
 
+import codecs
 import io
+import logging
 import re
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from python_calamine import CalamineWorkbook
 
+from portal import audit
 from portal.models import Membership
 
 from . import selectors, services
-from .models import MAX_LEERJAAR, ImportJob, Level, Student
+from .models import (MAX_LEERJAAR, ColumnMapping, ImportJob, Level, Score, StandardisedResult,
+                     Student, Subject)
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 10
 MAX_FIELD_LENGTH = {
@@ -500,5 +517,1031 @@ def _record(job, result, status):
     if status in (ImportJob.Status.DONE, ImportJob.Status.REJECTED) and job.file:
         # The file holds personal data and is never needed again: a rejected file is uploaded
         # anew once corrected. Removed only after commit, so a rollback keeps the job usable.
+        file = job.file
+        transaction.on_commit(lambda: file.storage.delete(file.name))
+
+
+# ---------------------------------------------------------------------------------------------
+# Score import: grade exports (cijferlijsten) and standardised test results (Cito / LVS).
+#
+# Pass 1 reads the file in chunks of 50,000 rows, checks every row and loads the good ones into a
+# temporary staging table of the database session (COPY on PostgreSQL); nothing a user can see
+# is written. Only a clean file gets pass 2: one INSERT … ON CONFLICT from the staging table, in
+# one transaction with the audit entry. Memory stays bounded by the chunk. Each distinct cell
+# value is parsed once per import (a school year has a few hundred dates and grades), so checking
+# a chunk is a handful of dictionary maps over pandas columns, with the roster's parsers.
+# ---------------------------------------------------------------------------------------------
+
+GRADES, STANDARDISED = "grades", "standardised"
+SCORE_KINDS = {GRADES: gettext_lazy("grades (cijferlijst)"),
+               STANDARDISED: gettext_lazy("standardised test results (Cito / LVS)")}
+SCORE_CHUNK_ROWS = 50_000
+MAX_STORED_ERRORS = 1_000  # a file with more errors keeps the first ones and counts the rest
+# Files up to this size are checked and imported in the request, larger ones by a Celery worker
+# (about 5,000 rows of a cijferlijst; the setting SCORE_IMPORT_SYNC_MAX_BYTES overrides it).
+SCORE_SYNC_MAX_BYTES = 256 * 1024
+EARLIEST_SCORE_DATE = date(2000, 1, 1)
+_PARSE_CACHE_LIMIT = 200_000  # distinct values remembered per column, to keep memory bounded
+
+_STUDENT_NUMBER = Column("student_number", gettext_lazy("student number"),
+                         ("leerlingnummer", "llnr", "leerlingnr", "studentnummer", "stamnummer",
+                          "stamnr", "student number", "student id"), required=True)
+_TEST = Column("test", gettext_lazy("test"),
+               ("toets", "omschrijving", "toetsomschrijving", "toetsnaam", "toetsmoment", "afname",
+                "kolom", "test", "description", "assessment"), required=True)
+_DATE = Column("date", gettext_lazy("date"),
+               ("datum", "toetsdatum", "afnamedatum", "datum afname", "date"), required=True)
+SCORE_COLUMNS = {
+    GRADES: (
+        _STUDENT_NUMBER,
+        Column("subject", gettext_lazy("subject"),
+               ("vak", "vakcode", "vaknaam", "vakafkorting", "subject", "course"), required=True),
+        _TEST,
+        _DATE,
+        Column("grade", gettext_lazy("grade"), ("cijfer", "resultaat", "score", "grade", "result"),
+               required=True),
+        Column("weight", gettext_lazy("weight"), ("weging", "weegfactor", "gewicht", "weight")),
+        Column("period", gettext_lazy("period"), ("periode", "rapportperiode", "period", "term")),
+    ),
+    STANDARDISED: (
+        _STUDENT_NUMBER,
+        _TEST,
+        Column("domain", gettext_lazy("domain"),
+               ("domein", "onderdeel", "toetsonderdeel", "leergebied", "vakgebied", "domain"),
+               required=True),
+        _DATE,
+        Column("level", gettext_lazy("level (I–V or A–E)"), ("niveau", "niveauwaarde", "level"),
+               required=True),
+        Column("ability", gettext_lazy("ability score"),
+               ("vaardigheidsscore", "vs", "vaardigheid", "ability score", "ability", "score")),
+    ),
+}
+SCORE_HEADER_KEYS = {kind: {_key(h): (c, rank) for c in columns for rank, h in enumerate(c.headers)}
+                     for kind, columns in SCORE_COLUMNS.items()}
+# Headers only a grade export has, and headers only a standardised-test export has.
+_GRADE_EVIDENCE = {_key(h) for h in ("cijfer", "resultaat", "grade", "weging", "weegfactor", "vak",
+                                     "vakcode", "vaknaam")}
+_STANDARDISED_EVIDENCE = {_key(h) for h in ("vaardigheidsscore", "vs", "vaardigheid", "ability",
+                                            "domein", "onderdeel", "toetsonderdeel", "niveauwaarde")}
+
+# How student information systems write the standard subjects (services.STANDARD_SUBJECTS). An
+# alias counts only when the school has that subject; "wiskunde A" stays unknown unless the
+# school has a subject with that code or name.
+SUBJECT_ALIASES = {
+    "ne": ("nederlands", "nederlandse taal", "ned", "nl", "netl"),
+    "en": ("engels", "engelse taal", "eng", "entl"),
+    "wi": ("wiskunde", "wis"),
+    "fa": ("frans", "franse taal", "fra", "fatl"),
+    "du": ("duits", "duitse taal", "dui", "dutl"),
+    "gs": ("geschiedenis", "gesch", "ges"),
+    "ak": ("aardrijkskunde", "aardr"),
+    "bi": ("biologie", "bio"),
+    "na": ("natuurkunde", "nat"),
+    "sk": ("scheikunde", "schk"),
+    "ec": ("economie", "eco", "econ"),
+    "lo": ("lichamelijke opvoeding", "gym", "bewegingsonderwijs"),
+}
+# Cito LVS levels: I–V (since 2014) and A–E (before); both stored as 1 (highest) … 5.
+CITO_LEVELS = {**{roman: n for n, roman in enumerate(("i", "ii", "iii", "iv", "v"), start=1)},
+               **{letter: n for n, letter in enumerate("abcde", start=1)}}
+GRADE_TEXT = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
+WEIGHT_TEXT = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
+
+
+class _FileProblem(Exception):
+    """A problem with the file as a whole; its message is for the user."""
+
+
+# Reading: a CSV or XLSX file as chunks of stripped text -----------------------------------------
+
+class ScoreTable:
+    """A CSV or XLSX file read as text, in chunks of SCORE_CHUNK_ROWS rows, as often as needed.
+
+    `header` is the first row as written, `first_rows` the next rows with content as
+    (spreadsheet row, cells). Each chunk is a DataFrame of stripped text indexed by spreadsheet
+    row number (the header is row 1). CSV is streamed by pandas. XLSX is read whole by calamine
+    (into its compact Rust form, about 50 bytes a cell) and turned into text a chunk at a time:
+    fine up to Excel's limit of 1,048,576 rows; for more, or tighter memory, export CSV.
+    """
+
+    def __init__(self, file, filename):
+        self.file = file
+        suffix = Path(filename or "").suffix.lower()
+        if suffix in (".csv", ".txt"):
+            self._open_csv()
+        elif suffix in (".xlsx", ".xlsm"):
+            self._open_xlsx()
+        else:
+            raise _FileProblem(_("Upload a .csv or .xlsx file; got %(name)s.") % {"name": filename})
+        first = next(self.chunks(with_header=True), None)
+        header = [cell.strip() for cell in first.iloc[0]] if first is not None and len(first) else []
+        if not any(header):
+            raise _FileProblem(_("The file is empty: the first row should hold the column names."))
+        self.header = header
+        self.first_rows = []
+        for number, cells in zip(first.index[1:], first.iloc[1:].itertuples(index=False, name=None)):
+            cells = [cell.strip() for cell in cells]
+            if any(cells):
+                self.first_rows.append((int(number), cells))
+            if len(self.first_rows) == PREVIEW_ROWS:
+                break
+
+    def chunks(self, *, with_header=False):
+        """DataFrames of text as written (not yet stripped: ScoreRows strips each distinct
+        value once, which is much faster than stripping every cell)."""
+        frames = self._csv_chunks() if self.delimiter else self._xlsx_chunks()
+        for frame in frames:
+            frame = frame.fillna("")  # the missing cells of a short row
+            frame.index = frame.index + 1
+            if not with_header:
+                frame = frame.loc[frame.index > 1]
+            with_header = True  # only the first chunk holds the header
+            yield frame
+
+    def _open_csv(self):
+        """Encoding (UTF-8 with or without BOM, else Windows-1252), delimiter and row estimate,
+        from one scan of the bytes in blocks of 1 MB."""
+        self.file.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8, lines, start, last = True, 0, b"", b""
+        while block := self.file.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+            if len(start) < 65536:
+                start += block[:65536]
+            if utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+        self.encoding = "utf-8-sig" if utf8 else "cp1252"
+        text = start.decode(self.encoding, errors="replace")
+        first_line = next((line for line in text.splitlines() if line.strip()), "")
+        self.delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        self.estimated_rows = max(0, lines + (last not in (b"", b"\n")) - 1)
+
+    def _csv_chunks(self):
+        self.file.seek(0)
+        try:
+            # header=None keeps the headers as written (pandas would rename duplicates);
+            # skip_blank_lines=False keeps row numbers equal to the spreadsheet's.
+            yield from pd.read_csv(self.file, sep=self.delimiter, header=None, dtype=str,
+                                   keep_default_na=False, skip_blank_lines=False,
+                                   encoding=self.encoding, chunksize=SCORE_CHUNK_ROWS)
+        except pd.errors.EmptyDataError:
+            return
+        except UnicodeDecodeError:
+            raise _FileProblem(_("The file is not readable text: save it as CSV in UTF-8 or "
+                                 "Windows-1252.")) from None
+        except pd.errors.ParserError as exc:
+            raise _FileProblem(_("The file could not be read as CSV (%(detail)s).")
+                               % {"detail": exc}) from None
+
+    def _open_xlsx(self):
+        self.delimiter = None
+        self.file.seek(0)
+        try:
+            self.sheet = CalamineWorkbook.from_filelike(self.file).get_sheet_by_index(0)
+        except Exception:  # noqa: BLE001 - any broken or disguised file is one message to the user
+            raise _FileProblem(_("The file could not be read as an Excel workbook (.xlsx).")) from None
+        # iter_rows() starts at the sheet's first row, even when that is empty.
+        self.estimated_rows = max(0, self.sheet.start[0] + self.sheet.height - 1)
+
+    def _xlsx_chunks(self):
+        rows, start = [], 0
+        for number, row in enumerate(self.sheet.iter_rows()):
+            rows.append([_cell_text(cell) for cell in row])
+            if len(rows) == SCORE_CHUNK_ROWS:
+                yield pd.DataFrame(rows, index=range(start, number + 1), dtype=str)
+                rows, start = [], number + 1
+        if rows:
+            yield pd.DataFrame(rows, index=range(start, start + len(rows)), dtype=str)
+
+
+def _cell_text(value):
+    """An XLSX cell as the text a person sees: 1001 (not 1001.0), 6.7, 2026-09-14."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(round(value, 9))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# Columns: which field is in which column -----------------------------------------------------
+
+@dataclass
+class ColumnPlan:
+    kind: str
+    columns: dict  # field -> index of the file's column
+    missing: list  # required Columns that were not found
+    source: str = "auto"  # "auto", "saved" (the school's saved mapping) or "manual"
+
+
+def plan_score_columns(header, first_rows=(), *, kind=None, saved=None, columns=None):
+    """Which column holds which field in a file with this header.
+
+    `kind` is GRADES, STANDARDISED or None (recognise it from the columns); `saved` is the
+    school's saved mapping ({kind: {field: header as written}}), applied before the usual
+    spellings; `columns` ({field: index}) is a manual choice, used as given.
+    """
+    saved = saved or {}
+    keys = [_key(h) for h in header]
+    if kind not in SCORE_COLUMNS:
+        kind = _detect_kind(keys, first_rows, saved)
+    fields = {c.field for c in SCORE_COLUMNS[kind]}
+    if columns is not None:
+        columns = {f: int(i) for f, i in columns.items()
+                   if f in fields and i not in (None, "") and 0 <= int(i) < len(header)}
+        source = "manual"
+    else:
+        columns, source = {}, "auto"
+        for field_name, saved_header in saved.get(kind, {}).items():
+            if field_name in fields and _key(saved_header) in keys:
+                columns[field_name] = keys.index(_key(saved_header))
+                source = "saved"
+        best = {}
+        for index, key in enumerate(keys):
+            match = SCORE_HEADER_KEYS[kind].get(key)
+            if match is None or match[0].field in columns or index in columns.values():
+                continue
+            column, rank = match
+            if column.field not in best or rank < best[column.field][1]:
+                best[column.field] = (index, rank)  # the usual spelling wins; then the first column
+        columns.update({f: index for f, (index, _rank) in best.items()})
+    missing = [c for c in SCORE_COLUMNS[kind] if c.required and c.field not in columns]
+    return ColumnPlan(kind=kind, columns=columns, missing=missing, source=source)
+
+
+def _detect_kind(keys, first_rows, saved):
+    for kind in (STANDARDISED, GRADES):  # a saved mapping whose columns are all there decides
+        if saved.get(kind) and all(_key(h) in keys for h in saved[kind].values()):
+            return kind
+    grade_evidence = _GRADE_EVIDENCE.intersection(keys)
+    standardised_evidence = _STANDARDISED_EVIDENCE.intersection(keys)
+    for index, key in enumerate(keys):  # a niveau column holding I–V or A–E, not havo or vwo
+        if key in ("niveau", "level"):
+            values = [_key(cells[index]) for _row, cells in first_rows if index < len(cells) and cells[index]]
+            if values and all(v in CITO_LEVELS for v in values):
+                standardised_evidence.add(key)
+    return STANDARDISED if standardised_evidence and not grade_evidence else GRADES
+
+
+def saved_score_mapping(school):
+    """The school's saved column mapping for score files: {kind: {field: header as written}}."""
+    mapping = ColumnMapping.objects.filter(school=school, kind=ImportJob.Kind.SCORES).first()
+    return mapping.mapping if mapping else {}
+
+
+def save_score_mapping(*, school, kind, columns, header, actor):
+    """Remember which header holds which field, so the next file of this school maps itself."""
+    mapping = saved_score_mapping(school)
+    mapping[kind] = {f: header[i] for f, i in columns.items()}
+    ColumnMapping.objects.update_or_create(school=school, kind=ImportJob.Kind.SCORES,
+                                           defaults={"mapping": mapping, "updated_by": actor})
+
+
+# Checking: a chunk of text → database rows and row errors ------------------------------------
+
+def parse_grade(text):
+    """('5.5', None) for '5,5' or '5.5': between 1 and 10, at most one decimal; else (None, reason)."""
+    if not text:
+        return None, _("Required; this cell is empty.")
+    if not GRADE_TEXT.match(text):
+        return None, _("Not a grade; write a number from 1 to 10, for example 5,5.")
+    grade = Decimal(text.replace(",", "."))
+    if not Decimal(1) <= grade <= Decimal(10):
+        return None, _("A grade lies between 1 and 10.")
+    if grade != grade.quantize(Decimal("0.1")):
+        return None, _("Give the grade with at most one decimal, for example 6,8.")
+    return f"{grade:.1f}", None
+
+
+def _parse_weight(text):
+    if not text:
+        return "1.0", None
+    weight = Decimal(text.replace(",", ".")) if WEIGHT_TEXT.match(text) else None
+    if weight is None or weight <= 0 or weight != weight.quantize(Decimal("0.1")):
+        return None, _("Not a weight; write a number greater than 0 with at most one decimal, "
+                       "for example 2 or 0,5.")
+    return f"{weight:.1f}", None
+
+
+def _parse_score_date(text):
+    if not text:
+        return None, _("Required; this cell is empty.")
+    value, reason = parse_date(text)
+    if reason:
+        return None, reason
+    if value > timezone.localdate():
+        return None, _("This date lies in the future.")
+    if value < EARLIEST_SCORE_DATE:
+        return None, _("This date lies before 2000; check the year.")
+    return value.isoformat(), None
+
+
+def parse_cito_level(text):
+    """(1–5, None) for I–V or A–E (I = A = 1, the highest); else (None, reason)."""
+    if not text:
+        return None, _("Required; this cell is empty.")
+    level = CITO_LEVELS.get(_key(text))
+    if level is None:
+        return None, _("Unknown level; use I, II, III, IV or V, or A to E.")
+    return level, None
+
+
+def _parse_ability(text):
+    if not text:
+        return None, None
+    if not text.isdigit() or len(text) > 9:
+        return None, _("Not an ability score; write a whole number, for example 142.")
+    return int(text), None
+
+
+class _Lookup:
+    """A school's student numbers or subjects, loaded once per import: text → (id, reason)."""
+
+    def __init__(self, exact, fallback, key, unknown, ambiguous):
+        self.exact, self.fallback, self.key = exact, fallback, key
+        self.unknown, self.ambiguous = unknown, ambiguous
+
+    def __call__(self, text):
+        if not text:
+            return None, _("Required; this cell is empty.")
+        found = self.exact.get(text)
+        if found is None:
+            found = self.fallback.get(self.key(text), 0)
+        if found == 0:
+            return None, self.unknown
+        if found is None:
+            return None, self.ambiguous
+        return found, None
+
+    @classmethod
+    def students(cls, school):
+        exact, fallback = {}, {}
+        for pk, number in Student.objects.filter(school=school).values_list("pk", "student_number"):
+            exact[number] = pk
+            stripped = number.lstrip("0")  # a spreadsheet turns 001002 into 1002
+            fallback[stripped] = pk if fallback.get(stripped, pk) == pk else None
+        return cls(exact, fallback, lambda text: text.lstrip("0"),
+                   _("No student with this student number at this school."),
+                   _("Several students match this number without its leading zeros; write it in full."))
+
+    @classmethod
+    def subjects(cls, school):
+        subjects = list(Subject.objects.filter(school=school).values_list("pk", "code", "name"))
+        by_key = {}
+        for pk, code, _name in subjects:  # codes first, then names, then the usual aliases
+            by_key.setdefault(_key(code), pk)
+        by_name = {}
+        for pk, _code, name in subjects:
+            by_name[_key(name)] = pk if by_name.get(_key(name), pk) == pk else None
+        for name_key, pk in by_name.items():
+            by_key.setdefault(name_key, pk)
+        for code, spellings in SUBJECT_ALIASES.items():
+            if by_key.get(code):
+                for spelling in spellings:
+                    by_key.setdefault(_key(spelling), by_key[code])
+        return cls({}, by_key, _key,
+                   _("Unknown subject: this school has no subject with this code or name."),
+                   _("Several subjects of this school have this name; use the subject code."))
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a kind of file goes: the model, its natural key and the values a re-import updates."""
+
+    model: type
+    key: tuple  # model fields of the natural key, in the unique constraint's order
+    values: tuple
+    audit_what: str  # Dutch, for the audit log
+
+    @property
+    def fields(self):
+        return (*self.key, *self.values)
+
+
+TARGETS = {
+    GRADES: _Target(Score, ("student", "subject", "test", "date"), ("grade", "weight", "period"),
+                    "cijfers"),
+    STANDARDISED: _Target(StandardisedResult, ("student", "domain", "test", "date"),
+                          ("level", "ability"), "toetsresultaten (LVS)"),
+}
+_FILE_FIELD = {"student": "student_number"}  # model field → file field, where they differ
+_DEFAULTS = {"weight": "1.0", "period": "", "ability": None}  # for a column the file lacks
+
+
+@dataclass
+class _Checked:
+    ready: pd.DataFrame  # the rows without errors, as database columns
+    errors: "_ChunkErrors"
+    rows_read: int
+    rejected_rows: int
+
+
+class ScoreRows:
+    """Checks chunks of a score file: database rows for the good rows, row errors for the rest."""
+
+    def __init__(self, school, plan, header):
+        self.kind, self.columns, self.header = plan.kind, plan.columns, header
+        self.target = TARGETS[plan.kind]
+        self.fields = [c for c in SCORE_COLUMNS[plan.kind] if c.field in plan.columns]
+        meta = self.target.model._meta
+        self.db_columns = [meta.get_field(f).column for f in self.target.fields]
+        self.parsers = {"student_number": _Lookup.students(school), "date": _parse_score_date}
+        if plan.kind == GRADES:
+            self.parsers.update(subject=_Lookup.subjects(school), grade=parse_grade, weight=_parse_weight)
+        else:
+            self.parsers.update(level=parse_cito_level, ability=_parse_ability)
+        self.max_length = {f: meta.get_field(f).max_length for f in ("test", "period", "domain")
+                           if f in plan.columns}
+        self._cache = {f: {} for f in self.parsers}
+        self._seen = _SeenKeys()
+
+    def check(self, frame, *, find_duplicates=True):
+        """Check one chunk (from ScoreTable.chunks): the good rows as database columns, the
+        errors, the rows read (blank rows are not counted) and the rows rejected."""
+        cells = {}
+        for column in self.fields:
+            raw = frame[self.columns[column.field]]
+            uniques = raw.unique()
+            stripped = {v: v.strip() for v in uniques}
+            cells[column.field] = (raw if all(k == v for k, v in stripped.items())
+                                   else raw.map(stripped).astype(raw.dtype))
+        # Blank rows are skipped, not counted: no content in the columns used, nor in the others.
+        content = pd.concat([text != "" for text in cells.values()], axis=1).any(axis=1)
+        unused = [i for i in frame.columns if i not in self.columns.values()]
+        if unused and not content.all():
+            empty = ~content
+            content[empty] = (frame.loc[empty, unused].apply(lambda c: c.str.strip()) != "").any(axis=1)
+        if not content.all():
+            frame = frame[content]
+            cells = {f: text[content] for f, text in cells.items()}
+        values, reasons = {}, {}
+        for column in self.fields:
+            text = cells[column.field]
+            if column.field in self.parsers:
+                values[column.field], reasons[column.field] = self._parse(column.field, text)
+            else:
+                values[column.field], reasons[column.field] = text, self._check_text(column, text)
+        if find_duplicates and len(frame):
+            self._mark_duplicates(frame.index, values, reasons)
+        failed = pd.concat([r.notna() for r in reasons.values()], axis=1).any(axis=1).to_numpy()
+        ready = pd.DataFrame(index=frame.index[~failed])
+        for name, db_column in zip(self.target.fields, self.db_columns):
+            file_field = _FILE_FIELD.get(name, name)
+            ready[db_column] = values[file_field][~failed] if file_field in values else _DEFAULTS[name]
+        for db_column in ("student_id", "subject_id", "level"):
+            if db_column in ready:
+                ready[db_column] = ready[db_column].astype("int64")
+        if "ability" in ready:
+            ready["ability"] = ready["ability"].astype("Int64")
+        problems = [(position, self.header[self.columns[c.field]], cells[c.field], reasons[c.field])
+                    for position, c in enumerate(self.fields)]
+        return _Checked(ready, _ChunkErrors(problems), len(frame), int(failed.sum()))
+
+    def _parse(self, field_name, text):
+        """(values, reasons) of a column, each distinct value parsed once."""
+        cache, parse = self._cache[field_name], self.parsers[field_name]
+        uniques = text.unique()
+        if len(cache) + len(uniques) > _PARSE_CACHE_LIMIT:
+            cache.clear()
+        for value in uniques:
+            if value not in cache:
+                cache[value] = parse(value)
+        return (text.map({v: cache[v][0] for v in uniques}).astype(object),
+                text.map({v: cache[v][1] for v in uniques}).astype(object))
+
+    def _check_text(self, column, text):
+        top = self.max_length[column.field]
+        reasons = pd.Series(None, index=text.index, dtype=object)
+        reasons[text.str.len() > top] = _("Too long: at most %(max)s characters.") % {"max": top}
+        if column.required:
+            reasons[text == ""] = _("Required; this cell is empty.")
+        return reasons
+
+    def _mark_duplicates(self, rows, values, reasons):
+        """A natural key met earlier in the file is an error on the later row (test column)."""
+        key_fields = [_FILE_FIELD.get(f, f) for f in self.target.key]
+        valid = ~pd.concat([reasons[f].notna() for f in key_fields], axis=1).any(axis=1)
+        if not valid.any():
+            return
+        keys = pd.DataFrame({f: values[f][valid] for f in key_fields})
+        for f in ("student_number", "subject"):
+            if f in keys:
+                keys[f] = keys[f].astype("int64")
+        labels = rows[valid.to_numpy()]
+        first = self._seen.first_rows(pd.util.hash_pandas_object(keys, index=False).to_numpy(),
+                                      labels.to_numpy())
+        again = first > 0
+        if again.any():
+            message = (_("This student already has a grade for this subject, test and date in row %(row)s.")
+                       if self.kind == GRADES else
+                       _("This student already has a result for this domain, test and date in row %(row)s."))
+            test = reasons["test"].copy()
+            test.loc[labels[again]] = [message % {"row": row} for row in first[again]]
+            reasons["test"] = test
+
+
+class _ChunkErrors:
+    """A chunk's errors: counted at once, turned into RowErrors only as far as they are kept."""
+
+    def __init__(self, problems):
+        self.problems = [(position, header, text, reasons[reasons.notna()])
+                         for position, header, text, reasons in problems]
+        self.count = sum(len(reasons) for *_rest, reasons in self.problems)
+
+    def first(self, limit):
+        """The first `limit` errors, by row and then left to right as the row reads."""
+        if limit <= 0 or not self.count:
+            return []
+        found = []
+        for position, header, text, reasons in self.problems:
+            for row, reason in reasons.iloc[:limit].items():
+                found.append((row, position, RowError(int(row), header, text[row], reason)))
+        found.sort(key=lambda item: item[:2])
+        return [error for _row, _position, error in found[:limit]]
+
+
+class _SeenKeys:
+    """Natural keys met so far, as 64-bit hashes with their row: 16 bytes a row, in a few sorted
+    runs of doubling size (merged as they grow), so each chunk is looked up in O(log n) runs.
+
+    A hash collision (about one in 10^7 for a million rows) would report a false duplicate; it
+    can never let a real duplicate through.
+    """
+
+    def __init__(self):
+        self._runs = []  # [(sorted hashes, their rows)], largest first
+
+    def first_rows(self, hashes, rows):
+        """For each key, the row where it was met before (earlier chunks first), else 0."""
+        first = np.zeros(len(hashes), dtype=np.int64)
+        for seen, seen_rows in self._runs:
+            at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
+            hit = seen[at] == hashes
+            first[hit] = seen_rows[at[hit]]  # a key is in one run at most
+        in_chunk = pd.Series(rows).groupby(hashes).transform("min").to_numpy()
+        again = (in_chunk != rows) & (first == 0)
+        first[again] = in_chunk[again]
+        new = first == 0
+        if new.any():
+            order = np.argsort(hashes[new])
+            self._runs.append((hashes[new][order], rows[new][order]))
+            while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+                (h1, r1), (h2, r2) = self._runs.pop(-2), self._runs.pop()
+                merged, merged_rows = np.concatenate([h1, h2]), np.concatenate([r1, r2])
+                order = np.argsort(merged, kind="stable")  # two sorted runs: close to linear
+                self._runs.append((merged[order], merged_rows[order]))
+        return first
+
+
+# Writing: a staging table and one INSERT … ON CONFLICT ---------------------------------------
+
+class _Staging:
+    """A temporary table of this database session that the checked rows go into (COPY on
+    PostgreSQL, executemany on SQLite), to be written to the real table with one statement."""
+
+    NAME = "score_import_staging"
+
+    def __init__(self, target):
+        self.target = target
+        self.postgres = connection.vendor == "postgresql"
+        meta = target.model._meta
+        qn = connection.ops.quote_name
+        self.table = ("pg_temp." if self.postgres else "temp.") + self.NAME
+        self.model_table = qn(meta.db_table)
+        self.fields = [meta.get_field(f) for f in target.fields]
+        self.columns = [qn(f.column) for f in self.fields]
+        self.key = [qn(meta.get_field(f).column) for f in target.key]
+        self.values = [qn(meta.get_field(f).column) for f in target.values]
+        self.rows = 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            definition = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in self.fields)
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.NAME} ({definition})")
+
+    def add(self, ready):
+        if not len(ready):
+            return
+        self.rows += len(ready)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                buffer = io.StringIO()
+                ready.to_csv(buffer, header=False, index=False)
+                buffer.seek(0)
+                text_columns = ", ".join(qn for qn, f in zip(self.columns, self.fields)
+                                         if f.get_internal_type() == "CharField")
+                cursor.copy_expert(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN "
+                                   f"WITH (FORMAT csv, FORCE_NOT_NULL ({text_columns}))", buffer)
+            else:
+                columns = [[None if pd.isna(v) else v for v in ready[c].tolist()] for c in ready]
+                placeholders = ", ".join(["%s"] * len(self.columns))
+                cursor.executemany(f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+                                   f"VALUES ({placeholders})", list(zip(*columns)))
+
+    def _differs(self, new, old):
+        operator = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        return " OR ".join(f"{old}.{c} {operator} {new}.{c}" for c in self.values)
+
+    def compare(self):
+        """(new, changed, unchanged): what an upsert would do, without doing it."""
+        join = " AND ".join(f"t.{c} = s.{c}" for c in self.key)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(f"ANALYZE {self.table}")
+            cursor.execute(f"SELECT count(*), coalesce(sum(CASE WHEN {self._differs('s', 't')} "
+                           f"THEN 1 ELSE 0 END), 0) FROM {self.table} s "
+                           f"JOIN {self.model_table} t ON {join}")
+            existing, changed = cursor.fetchone()
+        return self.rows - existing, changed, existing - changed
+
+    def upsert(self):
+        """Insert new rows, update changed ones, leave the rest: (created, updated, unchanged)."""
+        columns = ", ".join(self.columns)
+        statement = (
+            f"INSERT INTO {self.model_table} ({columns}) SELECT {columns} FROM {self.table} WHERE true "
+            f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in self.values)
+            + f" WHERE {self._differs('excluded', self.model_table)}"
+        )
+        with connection.cursor() as cursor:
+            if self.postgres:
+                # xmax is 0 for a row this statement inserted, our transaction id for an update.
+                cursor.execute(f"WITH written AS ({statement} RETURNING (xmax = 0) AS inserted) "
+                               "SELECT count(*) FILTER (WHERE inserted), "
+                               "count(*) FILTER (WHERE NOT inserted) FROM written")
+                created, updated = cursor.fetchone()
+            else:
+                created, updated, _unchanged = self.compare()
+                cursor.execute(statement)
+        return created, updated, self.rows - created - updated
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+# The import -------------------------------------------------------------------------------------
+
+@dataclass
+class ScoreImportResult:
+    kind: str = GRADES
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # RowErrors, at most MAX_STORED_ERRORS
+    error_count: int = 0  # all errors, also those not kept
+    rejected_row_count: int = 0
+    header: list = field(default_factory=list)
+    columns: dict = field(default_factory=dict)  # field -> column index
+    missing: list = field(default_factory=list)  # required fields without a column
+    preview_rows: list = field(default_factory=list)  # [{"row": 2, "cells": [...]}], all columns
+    estimated_rows: int = 0
+    dry_run: bool = False
+
+    @property
+    def rejected(self):
+        return bool(self.error_count)
+
+    @property
+    def rejected_rows(self):
+        """Rows that stopped the import; a problem with the whole file rejects every row."""
+        if any(e.row is None for e in self.errors):
+            return self.rows_read
+        return self.rejected_row_count
+
+    @property
+    def imported(self):
+        return self.created + self.updated
+
+    def add_file_error(self, reason):
+        self.errors.append(RowError(None, "", "", reason))
+        self.error_count += 1
+
+    def summary(self):
+        return {
+            "kind": self.kind, "rows_read": self.rows_read, "created": self.created,
+            "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected_rows,
+            "error_count": self.error_count, "errors_not_shown": self.error_count - len(self.errors),
+            "dry_run": self.dry_run,
+        }
+
+
+def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=False, kind=None,
+                  columns=None, progress=None, on_written=None):
+    """Check a score file and, when every row is right, write all its rows at once.
+
+    `path_or_file` is a path or an open binary file; `filename` (default: the path's name) tells
+    CSV from XLSX. `kind` (GRADES or STANDARDISED) and `columns` ({field: column index}) come
+    from the mapping step; without them the kind and columns are recognised, the school's saved
+    mapping first. A re-import updates changed scores and leaves the rest: the natural key is
+    (student, subject, test, date), for standardised results (student, domain, test, date).
+    With `dry_run` nothing is written, and the counts say what an import would do.
+
+    Pass 1 reads the file in chunks, checks every row and loads the good ones into a temporary
+    staging table of this database session (invisible to anyone else, gone with the session);
+    pass 2, only for a clean file, writes the staged rows with one INSERT … ON CONFLICT in one
+    transaction. `progress(step, rows, total)` hears about each chunk of pass 1 ("checking") and
+    the start of pass 2 ("writing"); `on_written(result)` runs inside the write transaction.
+    """
+    result = ScoreImportResult(dry_run=dry_run)
+    if filename is None:
+        filename = Path(str(getattr(path_or_file, "name", path_or_file))).name
+    try:
+        opened = (nullcontext(path_or_file) if hasattr(path_or_file, "read")
+                  else open(path_or_file, "rb"))  # noqa: SIM115 - closed by the with below
+    except OSError:
+        result.add_file_error(_("The file could not be opened; upload it again."))
+        return result
+    with opened as file:
+        try:
+            table = ScoreTable(file, filename)
+            plan = plan_score_columns(table.header, table.first_rows, kind=kind, columns=columns,
+                                      saved=saved_score_mapping(school) if columns is None else None)
+            result.kind, result.header, result.columns = plan.kind, table.header, plan.columns
+            result.estimated_rows = table.estimated_rows
+            result.preview_rows = [{"row": n, "cells": cells} for n, cells in table.first_rows]
+            if plan.missing:
+                result.missing = [c.field for c in plan.missing]
+                result.rows_read = sum(len(f[(f != "").any(axis=1)]) for f in table.chunks())
+                result.add_file_error(missing_columns_message(plan, table.header))
+                return result
+            rows = ScoreRows(school, plan, table.header)
+            staging = _Staging(rows.target)
+            try:
+                _check_all(table, rows, staging, result, progress)
+                if not result.rejected:
+                    _write_all(rows, staging, result, school=school, actor=actor,
+                               progress=progress, on_written=on_written)
+            finally:
+                staging.drop()
+        except _FileProblem as problem:
+            result.add_file_error(str(problem))
+    return result
+
+
+def missing_columns_message(plan, header):
+    return _("Required columns are missing: %(columns)s. Columns found: %(found)s.") % {
+        "columns": ", ".join(c.headers[0] for c in plan.missing),
+        "found": ", ".join(h for h in header if h) or "—"}
+
+
+def _check_all(table, rows, staging, result, progress):
+    """Pass 1: every row checked and every error counted; good rows staged while there are no errors."""
+    if progress:
+        progress("checking", 0, table.estimated_rows)
+    for frame in table.chunks():
+        checked = rows.check(frame)
+        result.rows_read += checked.rows_read
+        result.rejected_row_count += checked.rejected_rows
+        result.error_count += checked.errors.count
+        result.errors.extend(checked.errors.first(MAX_STORED_ERRORS - len(result.errors)))
+        if not result.error_count:
+            staging.add(checked.ready)
+        if progress:
+            progress("checking", result.rows_read, max(table.estimated_rows, result.rows_read))
+
+
+def _write_all(rows, staging, result, *, school, actor, progress, on_written):
+    """Pass 2: the staged rows written in one transaction; a dry run only counts."""
+    if result.dry_run:
+        result.created, result.updated, result.unchanged = staging.compare()
+        return
+    if progress:
+        progress("writing", result.rows_read, result.rows_read)
+    with transaction.atomic():
+        result.created, result.updated, result.unchanged = staging.upsert()
+        if result.imported:
+            audit.record(user=actor, school=school, action=audit.Action.IMPORT,
+                         object_type=rows.target.model._meta.model_name,
+                         summary=f"{rows.target.audit_what}: {result.created} nieuw, "
+                                 f"{result.updated} bijgewerkt, {result.unchanged} ongewijzigd")
+            queue_flagging(school)
+        if on_written:
+            on_written(result)
+
+
+def queue_flagging(school):
+    """Recompute the school's risk flags once the new scores are committed.
+
+    robust=True: flagging is a job of its own; its failure is logged and never undoes or breaks
+    an import (with eager Celery the task runs right here, after the commit).
+    """
+    from .tasks import flag_school
+
+    transaction.on_commit(lambda: flag_school.delay(school.pk), robust=True)
+
+
+# Score import jobs: upload → (mapping) → check → preview → confirm → import ---------------------
+
+class _AlreadyHandled(Exception):
+    """Another run of the same job finished first; this run's writes are rolled back."""
+
+
+def start_score_job(*, school, upload, actor, kind=None):
+    """Store an uploaded score file and check it (at once when small, else by a worker).
+
+    When required columns are not recognised the job waits for the mapping step instead.
+    """
+    job = ImportJob.objects.create(school=school, kind=ImportJob.Kind.SCORES, file=upload,
+                                   filename=Path(upload.name).name[:255], created_by=actor)
+    try:
+        with job.file.open("rb") as file:
+            table = ScoreTable(file, job.filename)
+    except (_FileProblem, OSError) as problem:
+        reason = str(problem) if isinstance(problem, _FileProblem) else _(
+            "The file could not be opened; upload it again.")
+        job.errors = [RowError(None, "", "", reason).as_dict()]
+        job.summary = {"rejected": 0, "error_count": 1}
+        job.status = ImportJob.Status.REJECTED
+        job.save()
+        _delete_file_on_commit(job)
+        return job
+    plan = plan_score_columns(table.header, table.first_rows, kind=kind, saved=saved_score_mapping(school))
+    job.preview_rows = [{"row": n, "cells": cells} for n, cells in table.first_rows]
+    job.total_rows = table.estimated_rows
+    _plan_job(job, plan, table.header)
+    return job
+
+
+def can_change_mapping(job):
+    """A job's columns can be (re)mapped while it waits for confirmation or was rejected, as
+    long as its file was readable and is still there."""
+    return (job.kind == ImportJob.Kind.SCORES
+            and job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.REJECTED)
+            and bool(job.mapping.get("headers")) and bool(job.file))
+
+
+def apply_score_mapping(*, job, kind, columns=None, save=False, actor=None):
+    """The mapping step: use these columns (or, for a changed kind, recognise them) and check again.
+
+    With `save`, the mapping is remembered for the school. False when the job is past the
+    point where its columns can change.
+    """
+    if not can_change_mapping(job):
+        return False
+    header = job.mapping["headers"]
+    if kind != job.mapping.get("kind"):
+        columns = None  # another kind has other fields: recognise them first
+    first_rows = [(r["row"], r["cells"]) for r in job.preview_rows]
+    plan = plan_score_columns(header, first_rows, kind=kind, columns=columns,
+                              saved=saved_score_mapping(job.school) if columns is None else None)
+    if save and columns is not None and not plan.missing:
+        save_score_mapping(school=job.school, kind=plan.kind, columns=plan.columns, header=header,
+                           actor=actor)
+    claimed = ImportJob.objects.filter(pk=job.pk, status=job.status).update(status=ImportJob.Status.QUEUED)
+    if not claimed:
+        return False
+    job.status = ImportJob.Status.QUEUED
+    _plan_job(job, plan, header)
+    return True
+
+
+def _plan_job(job, plan, header):
+    job.mapping = {"kind": plan.kind, "headers": header, "columns": plan.columns, "source": plan.source}
+    job.errors = []
+    job.processed_rows = 0
+    if plan.missing:
+        job.status = ImportJob.Status.PREVIEW
+        job.summary = {"kind": plan.kind, "needs_mapping": True,
+                       "missing": [c.field for c in plan.missing]}
+        job.save()
+        return
+    job.status = ImportJob.Status.QUEUED
+    job.summary = {"kind": plan.kind, "phase": "check"}
+    job.save()
+    _run_or_queue(job)
+
+
+def confirm_score_job(*, job, actor):
+    """Import a checked job, once; False when the job was not waiting for that."""
+    if job.summary.get("needs_mapping") or job.errors:
+        return False
+    summary = {**job.summary, "phase": "import", "confirmed_by": actor.pk if actor else None}
+    claimed = ImportJob.objects.filter(pk=job.pk, kind=ImportJob.Kind.SCORES,
+                                       status=ImportJob.Status.PREVIEW).update(
+        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0)
+    if not claimed:
+        job.refresh_from_db()
+        return False
+    job.refresh_from_db()
+    _run_or_queue(job)
+    return True
+
+
+def _run_or_queue(job):
+    """Small files run in the request; larger ones go to a worker once this transaction commits."""
+    from .tasks import run_import_job
+
+    limit = getattr(settings, "SCORE_IMPORT_SYNC_MAX_BYTES", SCORE_SYNC_MAX_BYTES)
+    try:
+        size = job.file.size
+    except OSError:
+        size = 0
+    if size <= limit:
+        run_score_job(job.pk)
+    else:
+        run_import_job.delay_on_commit(job.pk)
+    job.refresh_from_db()
+
+
+def run_score_job(job_id):
+    """Check (phase "check") or import (phase "import") a queued score job; the Celery task
+    `run_import_job` and the synchronous path for small files both come here.
+
+    Safe to run twice: a redelivered task re-runs an interrupted job (its writes were rolled
+    back) and does nothing for a finished one. Returns the job's new status, or None.
+    """
+    claimed = ImportJob.objects.filter(
+        pk=job_id, kind=ImportJob.Kind.SCORES,
+        status__in=(ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+    ).update(status=ImportJob.Status.RUNNING, processed_rows=0)
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("school", "created_by").get(pk=job_id)
+    importing = job.summary.get("phase") == "import"
+    actor = job.created_by
+    if importing and job.summary.get("confirmed_by"):
+        from portal.models import User
+
+        actor = User.objects.filter(pk=job.summary["confirmed_by"]).first()
+
+    def finish_in_transaction(result):
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.RUNNING:
+            raise _AlreadyHandled
+        _finish(job, result, ImportJob.Status.DONE)
+
+    try:
+        file = job.file.open("rb")
+    except (OSError, ValueError):
+        _fail(job, _("The file could not be opened; upload it again."))
+        return job.status
+    try:
+        with file:
+            result = import_scores(
+                school=job.school, path_or_file=file, filename=job.filename, actor=actor,
+                dry_run=not importing, kind=job.mapping.get("kind"), columns=job.mapping.get("columns"),
+                progress=_JobProgress(job), on_written=finish_in_transaction if importing else None)
+    except _AlreadyHandled:
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the job for the user
+        logger.exception("Score import job %s failed", job.pk)
+        _fail(job, _("The import stopped and nothing was written: %(detail)s")
+              % {"detail": str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__})
+        return job.status
+    if result.rejected:
+        _finish(job, result, ImportJob.Status.REJECTED)
+    elif not importing:
+        _finish(job, result, ImportJob.Status.PREVIEW)
+    return job.status
+
+
+class _JobProgress:
+    """Writes a running job's progress to its row (autocommitted, outside the write transaction)."""
+
+    def __init__(self, job):
+        self.job = job
+
+    def __call__(self, step, rows, total):
+        self.job.summary = {**self.job.summary, "step": step}
+        ImportJob.objects.filter(pk=self.job.pk).update(processed_rows=rows, total_rows=total,
+                                                        summary=self.job.summary)
+
+
+def _finish(job, result, status):
+    keep = {k: job.summary[k] for k in ("phase", "confirmed_by") if k in job.summary}
+    job.status = status
+    job.summary = {**keep, **result.summary()}
+    job.errors = [e.as_dict() for e in result.errors]
+    job.total_rows = job.processed_rows = result.rows_read
+    if status == ImportJob.Status.DONE:
+        job.finished_at = timezone.now()
+    job.save()
+    if status == ImportJob.Status.DONE:
+        _delete_file_on_commit(job)
+
+
+def _fail(job, reason):
+    job.status = ImportJob.Status.FAILED
+    job.summary = {**job.summary, "failure": reason}
+    job.finished_at = timezone.now()
+    job.save()
+    _delete_file_on_commit(job)
+
+
+def _delete_file_on_commit(job):
+    """The file holds personal data: removed once the job is done or has failed (after commit,
+    so a rollback keeps the job usable). A rejected file is kept for the mapping step."""
+    if job.file:
         file = job.file
         transaction.on_commit(lambda: file.storage.delete(file.name))

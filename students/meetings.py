@@ -21,8 +21,8 @@ from portal import access, audit
 from portal.models import User
 
 from .models import (
-    MAX_LEERJAAR, ActionItem, Category, Conversation, Level, ReviewItem, Severity, Signal,
-    TeamReview,
+    MAX_LEERJAAR, ActionItem, Category, Conversation, Flag, Level, ReviewItem, RiskLevel, Severity,
+    Signal, TeamReview,
 )
 from .selectors import can_edit, students_for
 
@@ -131,10 +131,10 @@ class Suggestion:
 def suggested_agenda(user, review):
     """Who belongs on the agenda, and why, in words a person can check.
 
-    Each source maps student ids to a reason; a student named by any source is suggested.
-    Risk flags will be one more source next to the signals.
+    Each source maps student ids to a reason; a student named by any source is suggested:
+    the signals, and the current risk flags (aandacht or hoog, not dismissed).
     """
-    sources = [_signal_reasons(user, review)]
+    sources = [_signal_reasons(user, review), _flag_reasons(user, review)]
     reasons = defaultdict(list)
     for source in sources:
         for student_id, reason in source.items():
@@ -162,6 +162,21 @@ def _signal_reasons(user, review):
     return {
         student_id: signal_reason(found) for student_id, found in signals.items()
         if len(found) >= 2 or any(severity == Severity.URGENT for _w, _c, severity in found)
+    }
+
+
+def _flag_reasons(user, review):
+    """Students with a current risk flag of aandacht or hoog that the mentor did not dismiss:
+    'signalering hoog: wiskunde 4,2 en Engels 5,1 onder 5,5; prognose bespreekzone: …'."""
+    from .risk import LEVEL_WORDS
+
+    rows = Flag.objects.filter(
+        student__in=review_students(user, review), resolved_on__isnull=True,
+        level__gte=RiskLevel.ATTENTION,
+    ).exclude(status=Flag.Status.DISMISSED).values_list("student_id", "level", "reasons")
+    return {
+        student_id: f"signalering {LEVEL_WORDS[level]}: " + "; ".join(r["text"] for r in reasons)
+        for student_id, level, reasons in rows
     }
 
 

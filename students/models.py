@@ -657,3 +657,50 @@ class PromotionDecision(models.Model):
 
     def __str__(self):
         return f"{self.school_year}: {self.decision}"
+
+
+class AdviceMoment(models.Model):
+    """A promotion advice in the course of the year: what the school expects for the student
+    at the end of it, why, and what was discussed with the student and the parents.
+
+    Schools give an advice in January and at the end of the year (one of each per school
+    year), and whenever else it is needed ("overig"), so that the final decision in June is
+    no surprise to anyone.
+    """
+
+    class Moment(models.TextChoices):
+        JANUARY = "januari", _("January advice")
+        END = "eind", _("end-of-year advice")
+        OTHER = "overig", _("interim advice")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="advice_moments",
+                                verbose_name=_("student"))
+    school_year = models.PositiveSmallIntegerField(_("school year (first calendar year)"))
+    moment = models.CharField(_("moment"), max_length=10, choices=Moment)
+    given_on = models.DateField(_("date of the advice"))
+    prognosis = models.CharField(_("prognosis"), max_length=15, choices=PromotionDecision.Decision)
+    reasons = models.TextField(_("reasons"))
+    conversation = models.TextField(
+        _("conversation with student and parents"), blank=True,
+        help_text=_("What was discussed with the student and the parents, and what was agreed."))
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 related_name="+", verbose_name=_("given by"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["given_on", "pk"]
+        verbose_name = _("advice moment")
+        verbose_name_plural = _("advice moments")
+        constraints = [
+            # One January and one end-of-year advice per year; extra moments are unlimited.
+            models.UniqueConstraint(
+                fields=["student", "school_year", "moment"],
+                condition=models.Q(moment__in=["januari", "eind"]),
+                name="one_january_and_one_end_advice_per_year",
+            ),
+            models.CheckConstraint(condition=~models.Q(reasons=""), name="advice_has_reasons"),
+        ]
+        indexes = [models.Index(fields=["student", "school_year"])]
+
+    def __str__(self):
+        return f"{self.school_year} {self.moment}: {self.prognosis}"

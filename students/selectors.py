@@ -14,7 +14,7 @@ SORTS = {
     "klas": ("class_code", "family_name", "given_name"),
     "niveau": ("level", "leerjaar", "class_code", "family_name"),
     "nummer": ("student_number",),
-    "zorg": ("-care_level", "-overdue_evaluations", "family_name", "given_name"),
+    "zorg": ("-risk_level", "-care_level", "-overdue_evaluations", "family_name", "given_name"),
 }
 
 
@@ -119,8 +119,9 @@ def week_grid(user, week):
 
 
 def with_care_summary(students, today):
-    """Annotate students with what a mentor scans for: highest signal of the last four weeks,
-    the last week with a signal, open plans and overdue evaluations. Subqueries, so the
+    """Annotate students with what a mentor scans for: the risk level of their current flag,
+    the highest signal of the last four weeks, the last week with a signal, open plans and
+    overdue evaluations. Subqueries, so the
     counts are not multiplied by joins and the page runs a constant number of queries."""
     from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
@@ -137,7 +138,9 @@ def with_care_summary(students, today):
         return Coalesce(Subquery(qs.annotate(v=aggregate).values("v")[:1],
                                  output_field=IntegerField()), Value(0))
 
-    return students.annotate(
+    from .flags import with_risk
+
+    return with_risk(students).annotate(
         care_level=subquery(recent, Max("severity")),
         last_signal_week=Subquery(
             Signal.objects.filter(student=OuterRef("pk"), severity__gt=0)

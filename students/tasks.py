@@ -16,9 +16,11 @@ def run_import_job(job_id):
 @shared_task(acks_late=True)
 def flag_school(school_id):
     """Recompute the risk flags of one school (set-based, idempotent, safe to run twice)."""
+    from dataclasses import asdict
+
     from . import risk
 
-    return risk.flag_students(School.objects.get(pk=school_id))
+    return asdict(risk.flag_students(School.objects.get(pk=school_id)))
 
 
 @shared_task(acks_late=True)

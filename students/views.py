@@ -12,7 +12,7 @@ from portal import access
 from portal.models import Role
 from portal.schoolyear import SchoolYear, parse_week, week_label, week_start
 
-from . import meetings, selectors, services
+from . import flags, meetings, promotion, selectors, services
 from .forms import StudentFilterForm, StudentNotesForm, WeekGridForm
 from .models import CATEGORY_SHORT, Category, Severity, Subject
 
@@ -59,6 +59,8 @@ def student_detail(request, pk):
         "charts": selectors.score_charts(student, SchoolYear.of(today)),
         "plans": student.intervention_plans.select_related("goal_subject", "responsible"),
         "conversations": meetings.conversations_for(student),
+        **promotion.promotion_context(request.user, student, today),
+        **flags.student_flag_context(request.user, student),
     })
 
 

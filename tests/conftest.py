@@ -186,3 +186,38 @@ def conversation_a(student_a, mentor_a):
                                        participants="Sanne, haar vader, mentor Post",
                                        agreements="Sanne maakt elke dinsdag een planning; moeder kijkt die met haar door.",
                                        follow_up_on=date(2026, 12, 10), author=mentor_a)
+
+
+@pytest.fixture
+def local_intervention_a(school_a):
+    """School A's own intervention on the menukaart."""
+    from interventions.models import Intervention
+
+    return Intervention.objects.create(school=school_a, key="huiswerkklas-3-havo",
+                                       name_nl="Huiswerkklas 3 havo", category="B", sector="vo",
+                                       needs="cognitive,study_skills")
+
+
+@pytest.fixture
+def flag_a(student_a):
+    """An open aandacht flag of student_a (mentor_a's mentee at school A)."""
+    from django.utils import timezone
+
+    from students.models import Flag, RiskLevel
+
+    now = timezone.now()
+    return Flag.objects.create(
+        student=student_a, level=RiskLevel.ATTENTION, raised_on=now, changed_on=now,
+        reasons=[{"rule": "insufficient", "text": "wiskunde 4,2 en Engels 5,1 onder 5,5", "points": 2}])
+
+
+@pytest.fixture
+def notification_a(flag_a, mentor_a):
+    """mentor_a's notification about flag_a."""
+    from django.urls import reverse
+
+    from students.models import Notification
+
+    return Notification.objects.create(user=mentor_a, flag=flag_a,
+                                       text="nieuwe signalering aandacht: Sanne Visser",
+                                       url=reverse("flags:detail", args=[flag_a.pk]))

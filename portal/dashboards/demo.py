@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal import services
 from portal.models import Role
 from portal.schoolyear import SchoolYear, week_start
+from students import risk
 from students import services as student_services
 from students.models import Level
 
@@ -163,6 +164,7 @@ def seed(today=None):
         student_services.ensure_standard_subjects(school)
         student_services.upsert_students(school=school, records=records)
         _school_year_so_far(school, year, today or timezone.localdate(), random.Random(demo.brin))
+        risk.flag_students(school)
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
         email=email, role=Role.INSPECTOR, schools=schools, password=DEMO_PASSWORD, keep_password=True,
@@ -202,8 +204,8 @@ def _school_year_so_far(school, year, today, rng):
     for student in students:
         struggles = rng.random() < 0.12
         profiles[student.pk] = {
-            "base": rng.gauss(6.8, 0.7),
-            "offsets": {s.pk: rng.gauss(0, 0.6) for s in subjects},
+            "base": rng.gauss(7.0, 0.55),
+            "offsets": {s.pk: rng.gauss(0, 0.45) for s in subjects},
             "weak": rng.choice([s for s in subjects if s.is_core]) if struggles else None,
         }
     # Grades: each subject has a test every three weeks, staggered over the subjects.
@@ -215,7 +217,7 @@ def _school_year_so_far(school, year, today, rng):
                 continue
             for student in students:
                 profile = profiles[student.pk]
-                value = profile["base"] + profile["offsets"][subject.pk] + rng.gauss(0, 0.7)
+                value = profile["base"] + profile["offsets"][subject.pk] + rng.gauss(0, 0.6)
                 if profile["weak"] == subject:
                     value -= 0.45 * n + 0.8
                 scores.append(Score(student=student, subject=subject, test=f"Toets {n + 1}",
@@ -251,7 +253,8 @@ def _school_year_so_far(school, year, today, rng):
         started = weeks[9]
         for student in students:
             weak = profiles[student.pk]["weak"]
-            if not weak or student.pk % 2 or InterventionPlan.objects.filter(student=student).exists():
+            has_plan = InterventionPlan.objects.filter(student=student).exists()
+            if not weak or int(student.student_number) % 2 or has_plan:
                 continue
             plan_services.start_plan(actor=student.mentor, student=student, data={
                 "title": f"Interne rebound {weak.name}",

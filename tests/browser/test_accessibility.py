@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from interventions.models import Intervention
+from interventions.services import load_menukaart
 from portal.dashboards import demo
 from students.models import Student, TeamReview
 from tests.browser.test_login_journey import log_in
@@ -34,33 +36,41 @@ def test_the_audit_catches_a_known_violation(page):
     assert any(v.startswith("image-alt") for v in audit(page))
 
 
-def pages_of(role, student, review):
-    common = ["/account/password_change/"]
+def pages_of(role, student, review, menukaart_entry):
+    common = ["/account/password_change/", "/interventies/menukaart/"]
     return {
         "mentor": ["/leerlingen/mijn/", "/leerlingen/week/", "/leerlingen/", student.get_absolute_url(),
                    f"/leerlingen/{student.pk}/bewerken/", f"/interventies/plan/nieuw/{student.pk}/",
                    f"/overleg/gesprek/{student.pk}/nieuw/", "/overleg/besprekingen/",
-                   f"/overleg/besprekingen/{review.pk}/", "/overleg/acties/"],
+                   f"/overleg/besprekingen/{review.pk}/", "/overleg/acties/", "/signalering/",
+                   "/signalering/meldingen/"],
         "leader": ["/scholen/12AB/", "/scholen/12AB/audit/", "/leerlingen/importeren/",
-                   "/leerlingen/", "/overleg/besprekingen/nieuw/"],
+                   "/leerlingen/importeren/cijfers/", "/leerlingen/", "/overleg/besprekingen/nieuw/", "/interventies/menukaart/nieuw/",
+                   f"/interventies/menukaart/{menukaart_entry.pk}/",
+                   f"/interventies/menukaart/vergelijk/?id={menukaart_entry.pk}", "/signalering/",
+                   "/signalering/regels/", "/signalering/normen/", "/bevordering/",
+                   f"/bevordering/leerling/{student.pk}/besluit/"],
         "inspector": ["/inspectie/"],
     }[role] + common
 
 
 def test_every_page_of_every_role_passes_axe(page, live_server):
     demo.seed()
+    load_menukaart()  # transactional tests empty the table the data migration filled
+    menukaart_entry = Intervention.objects.get(key="interne_rebound")
     for path in ("/account/login/", "/account/password_reset/"):
         page.goto(path)
         assert audit(page) == [], path
     mentor = "a.bouzid@baken.example"
-    student = Student.objects.filter(mentor__email=mentor, intervention_plans__isnull=False).first()
+    mentees = Student.objects.filter(mentor__email=mentor).order_by("student_number")
+    student = mentees.filter(intervention_plans__isnull=False).first() or mentees.first()
     review = TeamReview.objects.get(school__brin="12AB")
     failures = {}
     for role, email in (("mentor", mentor), ("leader", "m.hoekstra@baken.example"),
                         ("inspector", "h.claassen@inspectie.example")):
         page.context.clear_cookies()
         log_in(page, email, demo.DEMO_PASSWORD)
-        for path in pages_of(role, student, review):
+        for path in pages_of(role, student, review, menukaart_entry):
             response = page.goto(path)
             assert response.status == 200, path
             if problems := audit(page):

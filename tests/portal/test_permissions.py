@@ -42,6 +42,14 @@ def _roster_job(f):
                                     status=ImportJob.Status.DONE, filename="leerlingen.csv").pk
 
 
+def _score_job(f):
+    """A finished score import of school A (no file: changing or confirming it only redirects)."""
+    from students.models import ImportJob
+
+    return ImportJob.objects.create(school=f("school_a"), kind=ImportJob.Kind.SCORES,
+                                    status=ImportJob.Status.DONE, filename="cijfers.csv").pk
+
+
 def _review(f, name):
     return reverse(name, args=[f("review_a").pk])
 
@@ -151,6 +159,92 @@ CASES = {
         lambda f: reverse("roster_import:confirm", args=[_roster_job(f)]),
         ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
         method="post", ok_status=302,
+    ),
+    "interventions:menukaart": Case(
+        lambda f: reverse("interventions:menukaart"), ok=EVERYONE - {"outsider"}, forbidden={"outsider"},
+    ),
+    "interventions:menukaart_compare": Case(
+        lambda f: reverse("interventions:menukaart_compare") + f"?id={f('local_intervention_a').pk}",
+        ok=EVERYONE - {"outsider"}, forbidden={"outsider"},
+    ),
+    "interventions:menukaart_detail": Case(
+        lambda f: reverse("interventions:menukaart_detail", args=[f("local_intervention_a").pk]),
+        ok=STUDENT_STAFF_A, forbidden={"outsider"},
+        not_found={"mentor_b", "leader_b", "inspector", "inspector_b"},
+    ),
+    "interventions:menukaart_create": Case(
+        lambda f: reverse("interventions:menukaart_create"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "interventions:menukaart_edit": Case(
+        lambda f: reverse("interventions:menukaart_edit", args=[f("local_intervention_a").pk]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "promotion:overview": Case(
+        lambda f: reverse("promotion:overview"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "promotion:advice_create": Case(
+        lambda f: _student(f, "promotion:advice_create"), ok={"mentor_a", "leader_a"},
+        forbidden={"other_mentor_a", "teacher_a"}, not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "promotion:decision": Case(
+        lambda f: _student(f, "promotion:decision"), ok={"leader_a"},
+        forbidden={"mentor_a", "other_mentor_a", "teacher_a"}, not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "flags:list": Case(lambda f: reverse("flags:list"),
+                       ok={"mentor_a", "other_mentor_a", "leader_a", "mentor_b", "leader_b"},
+                       forbidden={"outsider", "teacher_a", "inspector", "inspector_b"}),
+    "flags:detail": Case(lambda f: reverse("flags:detail", args=[f("flag_a").pk]), ok=STUDENT_STAFF_A,
+                         not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE),
+    "flags:acknowledge": Case(lambda f: reverse("flags:acknowledge", args=[f("flag_a").pk]),
+                              ok={"mentor_a", "leader_a"},
+                              forbidden={"other_mentor_a", "teacher_a"} | NO_STUDENT_ROLE,
+                              not_found={"mentor_b", "leader_b"}, method="post", ok_status=302),
+    "flags:dismiss": Case(lambda f: reverse("flags:dismiss", args=[f("flag_a").pk]),
+                          ok={"mentor_a", "leader_a"},
+                          forbidden={"other_mentor_a", "teacher_a"} | NO_STUDENT_ROLE,
+                          not_found={"mentor_b", "leader_b"}),
+    "flags:rules": Case(lambda f: reverse("flags:rules"), ok={"leader_a", "leader_b"},
+                        forbidden=EVERYONE - {"leader_a", "leader_b"}),
+    "flags:norms": Case(lambda f: reverse("flags:norms"), ok={"leader_a", "leader_b"},
+                        forbidden=EVERYONE - {"leader_a", "leader_b"}),
+    "flags:norm_edit": Case(lambda f: reverse("flags:norm_edit", args=["havo", 3]),
+                            ok={"leader_a", "leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"}),
+    "flags:norm_copy": Case(lambda f: reverse("flags:norm_copy"), ok={"leader_a", "leader_b"},
+                            forbidden=EVERYONE - {"leader_a", "leader_b"}, method="post", ok_status=302),
+    "flags:export": Case(lambda f: reverse("flags:export"), ok={"leader_a", "leader_b"},
+                         forbidden=EVERYONE - {"leader_a", "leader_b"}),
+    "flags:notifications": Case(lambda f: reverse("flags:notifications"), ok=STAFF_OF_A_AND_B,
+                                forbidden=NO_STUDENT_ROLE),
+    "flags:notification_read": Case(
+        lambda f: reverse("flags:notification_read", args=[f("notification_a").pk]),
+        ok={"mentor_a"}, not_found=STAFF_OF_A_AND_B - {"mentor_a"},
+        forbidden=NO_STUDENT_ROLE, method="post", ok_status=302),
+    "flags:notifications_read_all": Case(lambda f: reverse("flags:notifications_read_all"),
+                                         ok=STAFF_OF_A_AND_B, forbidden=NO_STUDENT_ROLE,
+                                         method="post", ok_status=302),
+    "roster_import:scores_upload": Case(
+        lambda f: reverse("roster_import:scores_upload"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "roster_import:scores_preview": Case(
+        lambda f: reverse("roster_import:scores_preview", args=[_score_job(f)]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "roster_import:scores_mapping": Case(
+        lambda f: reverse("roster_import:scores_mapping", args=[_score_job(f)]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+        method="post", ok_status=302,
+    ),
+    "roster_import:scores_confirm": Case(
+        lambda f: reverse("roster_import:scores_confirm", args=[_score_job(f)]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+        method="post", ok_status=302,
+    ),
+    "roster_import:job_status": Case(
+        lambda f: reverse("roster_import:job_status", args=[_score_job(f)]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
     ),
     # Django's own account pages.
     "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),

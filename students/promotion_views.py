@@ -1,0 +1,106 @@
+"""Promotion as a process: advice moments, the final decision and the school leader's
+overview with the warnings and the retention rate."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import access
+from portal.models import Role
+from portal.schoolyear import SchoolYear
+
+from . import promotion, selectors
+from .promotion_forms import AdviceForm, DecisionForm
+
+leaders_only = access.role_required(Role.LEADER)
+
+
+def _student(request, student_pk, may):
+    """The student if `may(user, student)`: 404 outside the user's schools, else 403."""
+    student = get_object_or_404(selectors.students_for(request.user), pk=student_pk)
+    if not may(request.user, student):
+        raise PermissionDenied
+    return student
+
+
+def advice_create(request, student_pk):
+    student = _student(request, student_pk, promotion.can_advise)
+    today = timezone.localdate()
+    year = SchoolYear.of(today)
+    advice = list(promotion.advice_for(student, year))
+    form = AdviceForm(request.POST or None, school_year=year, initial={
+        "given_on": today, "moment": promotion.suggested_moment(advice, today)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            promotion.record_advice(actor=request.user, student=student, school_year=year,
+                                    **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Advice recorded."))
+            return redirect(student)
+    return render(request, "students/promotion_advice_form.html", {
+        "student": student, "form": form, "advice": advice, "school_year": year,
+        "decision": promotion.decision_for(student, year),
+    })
+
+
+def decision(request, student_pk):
+    student = _student(request, student_pk, promotion.can_decide)
+    today = timezone.localdate()
+    year = SchoolYear.of(today)
+    form = DecisionForm(request.POST or None, school_year=year, initial={"decided_on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            promotion.record_decision(actor=request.user, student=student, school_year=year,
+                                      **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Final decision recorded."))
+            return redirect(student)
+    return render(request, "students/promotion_decision_form.html", {
+        "student": student, "form": form, "school_year": year,
+        "decision": promotion.decision_for(student, year),
+        "advice": promotion.advice_for(student, year),
+    })
+
+
+def _led_school(request, schools):
+    """?school=BRIN among the schools the user leads (404 for any other), else the first."""
+    brin = request.GET.get("school", "").strip().upper()
+    if not brin:
+        return schools[0]
+    for school in schools:
+        if school.brin == brin:
+            return school
+    raise Http404
+
+
+def _school_year(request, current):
+    """?jaar=2025-2026 for an earlier year; the current one otherwise (never a later one)."""
+    try:
+        year = SchoolYear.parse(request.GET.get("jaar", ""))
+    except ValueError:
+        return current
+    return year if year.start_year <= current.start_year else current
+
+
+@leaders_only
+def overview(request):
+    schools = list(access.schools_for(request.user, (Role.LEADER,)).order_by("name"))
+    school = _led_school(request, schools)
+    current = SchoolYear.of(timezone.localdate())
+    year = _school_year(request, current)
+    data = promotion.overview(request.user, school, year)
+    promotion.record_overview_view(user=request.user, school=school, year=year,
+                                   count=len(data["surprises"]))
+    return render(request, "students/promotion_overview.html", {
+        "school": school, "schools": schools, "current_year": current,
+        "previous_year": SchoolYear(year.start_year - 1),
+        "next_year": SchoolYear(year.start_year + 1) if year.start_year < current.start_year else None,
+        **data,
+    })
