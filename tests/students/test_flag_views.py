@@ -19,7 +19,6 @@ from students.models import (
     Flag, FlagEvent, Level, Notification, PromotionNorm, RiskLevel, RiskRules, Student,
 )
 from tests.conftest import make_student
-from tests.portal.test_permissions import (
     EVERYONE, NO_STUDENT_ROLE, PERSONAS, STAFF_OF_A_AND_B, STUDENT_STAFF_A, Case,
 )
 from tests.students.test_risk_rules import grade, make_subjects, struggling
@@ -27,83 +26,7 @@ from tests.students.test_risk_rules import grade, make_subjects, struggling
 pytestmark = pytest.mark.django_db
 
 
-# --- Every URL, every persona ----------------------------------------------------------------------
-
-MENTORS_AND_LEADERS = {"mentor_a", "other_mentor_a", "leader_a", "mentor_b", "leader_b"}
-LEADERS = {"leader_a", "leader_b"}
-
-
-def _flag(f, name):
-    return reverse(name, args=[f("flag_a").pk])
-
-
-CASES = {
-    "flags:list": Case(lambda f: reverse("flags:list"), ok=MENTORS_AND_LEADERS,
-                       forbidden=EVERYONE - MENTORS_AND_LEADERS),
-    "flags:detail": Case(lambda f: _flag(f, "flags:detail"), ok=STUDENT_STAFF_A,
-                         not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE),
-    "flags:acknowledge": Case(
-        lambda f: _flag(f, "flags:acknowledge"), ok={"mentor_a", "leader_a"},
-        forbidden={"other_mentor_a", "teacher_a"} | NO_STUDENT_ROLE,
-        not_found={"mentor_b", "leader_b"}, method="post", ok_status=302),
-    "flags:dismiss": Case(
-        lambda f: _flag(f, "flags:dismiss"), ok={"mentor_a", "leader_a"},
-        forbidden={"other_mentor_a", "teacher_a"} | NO_STUDENT_ROLE,
-        not_found={"mentor_b", "leader_b"}),
-    "flags:rules": Case(lambda f: reverse("flags:rules"), ok=LEADERS, forbidden=EVERYONE - LEADERS),
-    "flags:norms": Case(lambda f: reverse("flags:norms"), ok=LEADERS, forbidden=EVERYONE - LEADERS),
-    "flags:norm_edit": Case(lambda f: reverse("flags:norm_edit", args=["havo", 3]), ok=LEADERS,
-                            forbidden=EVERYONE - LEADERS),
-    "flags:norm_copy": Case(lambda f: reverse("flags:norm_copy"), ok=LEADERS,
-                            forbidden=EVERYONE - LEADERS, method="post", ok_status=302),
-    "flags:export": Case(lambda f: reverse("flags:export"), ok=LEADERS, forbidden=EVERYONE - LEADERS),
-    "flags:notifications": Case(lambda f: reverse("flags:notifications"), ok=STAFF_OF_A_AND_B,
-                                forbidden=NO_STUDENT_ROLE),
-    "flags:notification_read": Case(
-        lambda f: reverse("flags:notification_read", args=[f("notification_a").pk]),
-        ok={"mentor_a"}, not_found=STAFF_OF_A_AND_B - {"mentor_a"}, forbidden=NO_STUDENT_ROLE,
-        method="post", ok_status=302),
-    "flags:notifications_read_all": Case(
-        lambda f: reverse("flags:notifications_read_all"), ok=STAFF_OF_A_AND_B,
-        forbidden=NO_STUDENT_ROLE, method="post", ok_status=302),
-}
-
-
-def test_every_flag_url_has_a_case():
-    from django.urls import get_resolver
-
-    resolver = get_resolver()
-    names = {f"flags:{name}" for name in resolver.namespace_dict["flags"][1].reverse_dict
-             if isinstance(name, str)}
-    assert names == set(CASES)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_case_names_every_persona(name):
-    case = CASES[name]
-    assert case.ok | case.forbidden | case.not_found == EVERYONE
-    assert not (case.ok & case.forbidden or case.ok & case.not_found or case.forbidden & case.not_found)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_anonymous_visitors_are_sent_to_login(name, client, request):
-    case = CASES[name]
-    response = getattr(client, case.method)(case.url(request.getfixturevalue))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_persona(name, persona, client, request):
-    case = CASES[name]
-    url = case.url(request.getfixturevalue)
-    client.force_login(request.getfixturevalue(persona))
-    response = getattr(client, case.method)(url)
-    expected = (case.ok_status if persona in case.ok
-                else 403 if persona in case.forbidden else 404)
-    assert response.status_code == expected, f"{persona} on {url}"
-
+# --- Other schools and colleagues (the full matrix is in tests/portal/test_permissions.py) ---
 
 @pytest.mark.parametrize("name", ["flags:rules", "flags:norms", "flags:export"])
 def test_a_leader_cannot_open_another_schools_settings(client, leader_b, school_a, name):
