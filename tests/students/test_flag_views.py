@@ -19,8 +19,6 @@ from students.models import (
     Flag, FlagEvent, Level, Notification, PromotionNorm, RiskLevel, RiskRules, Student,
 )
 from tests.conftest import make_student
-    EVERYONE, NO_STUDENT_ROLE, PERSONAS, STAFF_OF_A_AND_B, STUDENT_STAFF_A, Case,
-)
 from tests.students.test_risk_rules import grade, make_subjects, struggling
 
 pytestmark = pytest.mark.django_db
