@@ -1,14 +1,15 @@
 from itertools import groupby
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Role, User
-from students.models import Subject
+from students.models import Student, Subject
 
-from . import selectors
-from .models import Intervention, InterventionPlan
+from . import selectors, services
+from .models import GroupIntervention, Intervention, InterventionPlan, PlanEvaluation
 
 
 class _ByCategory(ModelChoiceIterator):
@@ -30,39 +31,74 @@ class MenukaartChoiceField(forms.ModelChoiceField):
         return obj.name_nl
 
 
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def staff_of(school):
+    """People of the school who can be responsible for a plan or coordinate a group."""
+    return User.objects.filter(
+        memberships__school=school, memberships__role__in=[Role.MENTOR, Role.TEACHER, Role.LEADER],
+    ).distinct().order_by("last_name", "first_name", "email")
+
+
 class PlanForm(forms.ModelForm):
+    """A plan. On a new plan, `suggestions` (selectors.suggest_interventions) are offered as
+    radio choices above the menukaart list; choosing one fills the intervention."""
+
+    suggestion = forms.TypedChoiceField(label=_("Suggested from the menukaart"), required=False,
+                                        coerce=int, empty_value=None, widget=forms.RadioSelect)
+
     class Meta:
         model = InterventionPlan
         fields = ["intervention", "title", "need", "goal", "goal_subject", "goal_grade", "goal_date",
-                  "responsible", "started_on", "next_evaluation_on", "status", "ended_on"]
+                  "responsible", "started_on", "dose", "agreements", "next_evaluation_on", "status",
+                  "ended_on"]
         widgets = {
             "need": forms.Textarea(attrs={"rows": 3}),
-            "goal_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "next_evaluation_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "agreements": forms.Textarea(attrs={"rows": 3}),
+            "goal_date": _date_input(),
+            "started_on": _date_input(),
+            "next_evaluation_on": _date_input(),
+            "ended_on": _date_input(),
         }
         field_classes = {"intervention": MenukaartChoiceField}
-        help_texts = {"intervention": _("Optional. With an empty title, the plan takes the intervention's name.")}
+        labels = {"intervention": _("Or another intervention from the menukaart")}
+        help_texts = {
+            "intervention": _("Optional. With an empty title, the plan takes the intervention's name."),
+            "next_evaluation_on": _("Empty: one cycle after the start."),
+        }
 
-    def __init__(self, *args, student, **kwargs):
+    def __init__(self, *args, student, suggestions=(), **kwargs):
         super().__init__(*args, **kwargs)
         school = student.school
         self.fields["intervention"].queryset = selectors.menukaart_choices_for_school(school)
         self.fields["title"].required = False
         self.fields["goal_subject"].queryset = Subject.objects.filter(school=school)
-        self.fields["responsible"].queryset = User.objects.filter(
-            memberships__school=school,
-            memberships__role__in=[Role.MENTOR, Role.TEACHER, Role.LEADER],
-        ).distinct()
+        self.fields["responsible"].queryset = staff_of(school)
         self.fields["goal_grade"].localize = True
         self.fields["goal_grade"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
         self.fields["goal_grade"].help_text = _("On the 1–10 scale, for example 5,5.")
+        self.suggestions = {s.intervention.pk: s for s in suggestions}
+        if suggestions:
+            self.fields["suggestion"].choices = [("", _("none of these"))] + [
+                (s.intervention.pk, f"{s.intervention.name_nl} — {s.why}") for s in suggestions]
+            self.order_fields(["suggestion"])
+        else:
+            del self.fields["suggestion"]
+            self.fields["intervention"].label = _("From the menukaart")
         if self.instance.pk is None:
             del self.fields["status"], self.fields["ended_on"]
 
     def clean(self):
         data = super().clean()
+        chosen = self.suggestions.get(data.get("suggestion"))
+        if chosen is not None:
+            other = data.get("intervention")
+            if other is not None and other.pk != chosen.intervention.pk:
+                self.add_error("intervention", _("Choose either a suggestion or another intervention, not both."))
+            else:
+                data["intervention"] = chosen.intervention
         if not data.get("title") and "title" not in self.errors:
             if data.get("intervention"):
                 data["title"] = data["intervention"].name_nl[:200]
@@ -78,6 +114,108 @@ class PlanForm(forms.ModelForm):
         if status and status != InterventionPlan.Status.ACTIVE and not data.get("ended_on"):
             self.add_error("ended_on", _("Give the date the plan ended."))
         return data
+
+    def plan_data(self):
+        """The cleaned values that belong to the plan (without the suggestion)."""
+        return {f: v for f, v in self.cleaned_data.items() if f != "suggestion"}
+
+
+class EvaluationForm(forms.ModelForm):
+    """The evaluation of a plan's cycle. The cycle limit is checked by the service as well."""
+
+    class Meta:
+        model = PlanEvaluation
+        fields = ["evaluated_on", "goal_result", "decision", "notes"]
+        widgets = {
+            "evaluated_on": _date_input(),
+            "goal_result": forms.RadioSelect,
+            "decision": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"notes": _("Required when the plan is adjusted: what changes, and why.")}
+
+    def __init__(self, *args, plan, settings, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan, self.settings, self.today = plan, settings, today
+        for name in ("goal_result", "decision"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("evaluated_on")
+        if day and day < self.plan.started_on:
+            self.add_error("evaluated_on", _("This date lies before the start of the plan."))
+        if day and day > self.today:
+            self.add_error("evaluated_on", _("An evaluation cannot lie in the future."))
+        if data.get("decision") == PlanEvaluation.Decision.ADJUST and not (data.get("notes") or "").strip():
+            self.add_error("notes", _("Say what changes in the plan."))
+        if day and data.get("goal_result") and data.get("decision") and not self.errors:
+            try:
+                services.check_improvement_cycle(
+                    self.plan.student, goal_result=data["goal_result"], decision=data["decision"],
+                    evaluated_on=day, settings=self.settings)
+            except ValidationError as error:
+                self.add_error("decision", error)
+        return data
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = GroupIntervention
+        fields = ["name", "intervention", "goal", "starts_on", "ends_on", "coordinator", "notes"]
+        widgets = {"starts_on": _date_input(), "ends_on": _date_input(),
+                   "notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"intervention": MenukaartChoiceField}
+        help_texts = {"name": _("For example: Zomerschool 2027 or Rebound 3 havo."),
+                      "coordinator": _("Responsible for the plans of the enrolled students; may enrol students.")}
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schools = list(schools)
+        if len(self.schools) > 1:
+            self.fields["school"] = forms.ModelChoiceField(label=_("School"), queryset=schools)
+            self.order_fields(["school"])
+        school = self.schools[0] if self.schools else None
+        self.fields["intervention"].queryset = selectors.menukaart_choices_for_school(school)
+        self.fields["coordinator"].queryset = (
+            User.objects.filter(memberships__school__in=self.schools,
+                                memberships__role__in=[Role.MENTOR, Role.TEACHER, Role.LEADER])
+            .distinct().order_by("last_name", "first_name", "email"))
+        self.fields["coordinator"].required = True
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", _("This date lies before the start of the group."))
+        school = self.target_school()
+        coordinator = data.get("coordinator")
+        if school and coordinator and not staff_of(school).filter(pk=coordinator.pk).exists():
+            self.add_error("coordinator", _("The coordinator must work at the group's school."))
+        intervention = data.get("intervention")
+        if school and intervention and intervention.school_id not in (None, school.pk):
+            self.add_error("intervention", _("Choose an intervention of the menukaart or of this school."))
+        return data
+
+    def target_school(self):
+        return self.cleaned_data.get("school") or (self.schools[0] if self.schools else None)
+
+
+class StudentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.sort_name} ({obj.class_code or '—'}, {obj.student_number})"
+
+
+class EnrolForm(forms.Form):
+    students = StudentChoiceField(label=_("Students to enrol"), queryset=None,
+                                  widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, group, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any active student of the school is valid; the list shows the candidates searched for.
+        self.fields["students"].queryset = Student.objects.filter(school=group.school_id, is_active=True)
+        self.fields["students"].choices = [
+            (s.pk, self.fields["students"].label_from_instance(s)) for s in candidates]
 
 
 # --- Menukaart --------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -5,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import School
-from students.models import Student, Subject
+from students.models import Flag, Student, Subject
 
 
 class InterventionQuerySet(models.QuerySet):
@@ -245,6 +247,16 @@ class InterventionPlan(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
     intervention = models.ForeignKey(Intervention, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="plans", verbose_name=_("from the menukaart"))
+    dose = models.CharField(_("dose"), max_length=200, blank=True,
+                            help_text=_("How much and how often, for example: 2 × 45 minutes a week for 6 weeks."))
+    agreements = models.TextField(_("agreements with student and parents"), blank=True)
+    flag = models.ForeignKey(Flag, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans",
+                             verbose_name=_("risk flag"), help_text=_("The flag this plan answers."))
+    group = models.ForeignKey("GroupIntervention", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="plans", verbose_name=_("group intervention"))
+    # The due date the responsible person was last reminded of, so that the daily reminder
+    # mentions each due date once.
+    reminded_for = models.DateField(_("reminded for the evaluation of"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -264,7 +276,152 @@ class InterventionPlan(models.Model):
                 condition=models.Q(goal_grade__isnull=True) | models.Q(goal_grade__gte=1, goal_grade__lte=10),
                 name="plan_goal_grade_1_to_10",
             ),
+            # Enrolling a student in a group twice does not give them a second plan.
+            models.UniqueConstraint(fields=["group", "student"], condition=models.Q(group__isnull=False),
+                                    name="one_plan_per_student_per_group"),
         ]
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("interventions:plan_edit", args=[self.pk])
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+
+class PlanSettings(models.Model):
+    """A school's rhythm for intervention plans. Without a row the defaults hold: six-week
+    cycles and at most two improvement cycles a school year (the VO-raad guide)."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="plan_settings",
+                                  verbose_name=_("school"))
+    cycle_weeks = models.PositiveSmallIntegerField(
+        _("weeks per cycle"), default=6, validators=[MinValueValidator(1), MaxValueValidator(26)],
+        help_text=_("A plan is evaluated at the end of every cycle."))
+    max_cycles_per_year = models.PositiveSmallIntegerField(
+        _("improvement cycles per school year"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("After this many cycles without reaching the goal, the team decides on the next step."))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan settings")
+        verbose_name_plural = _("plan settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(cycle_weeks__gte=1, cycle_weeks__lte=26),
+                                   name="plan_cycle_1_to_26_weeks"),
+            models.CheckConstraint(condition=models.Q(max_cycles_per_year__gte=1, max_cycles_per_year__lte=10),
+                                   name="plan_max_cycles_1_to_10"),
+        ]
+
+    def __str__(self):
+        return str(self.school)
+
+    @property
+    def cycle(self):
+        return timedelta(weeks=self.cycle_weeks)
+
+
+class PlanEvaluation(models.Model):
+    """The evaluation at the end of one cycle of a plan: was the goal reached, and what next."""
+
+    class GoalResult(models.TextChoices):
+        MET = "met", _("goal met")
+        PARTLY = "partly", _("goal partly met")
+        NOT_MET = "not_met", _("goal not met")
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("continue")
+        ADJUST = "adjust", _("adjust")
+        STOP = "stop", _("stop")
+
+    plan = models.ForeignKey(InterventionPlan, on_delete=models.CASCADE, related_name="evaluations",
+                             verbose_name=_("intervention plan"))
+    cycle = models.PositiveSmallIntegerField(_("cycle"))
+    due_on = models.DateField(_("due on"))
+    evaluated_on = models.DateField(_("evaluated on"))
+    goal_result = models.CharField(_("result"), max_length=10, choices=GoalResult)
+    decision = models.CharField(_("next step"), max_length=10, choices=Decision)
+    notes = models.TextField(_("notes"), blank=True)
+    # Snapshots of the goal subject's weighted school-year average (empty without a subject).
+    average_before = models.DecimalField(_("average before the plan"), max_digits=3, decimal_places=1,
+                                         null=True, blank=True)
+    average_after = models.DecimalField(_("average at the evaluation"), max_digits=3, decimal_places=1,
+                                        null=True, blank=True)
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("evaluated by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "cycle"]
+        verbose_name = _("plan evaluation")
+        verbose_name_plural = _("plan evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "cycle"], name="one_evaluation_per_plan_cycle"),
+            models.CheckConstraint(condition=models.Q(cycle__gte=1), name="evaluation_cycle_from_1"),
+            models.CheckConstraint(condition=~models.Q(decision="adjust", notes=""),
+                                   name="evaluation_adjust_says_what_changes"),
+        ]
+        indexes = [models.Index(fields=["evaluated_on"])]
+
+    def __str__(self):
+        return f"{self.plan_id} #{self.cycle}"
+
+    @property
+    def is_improvement_cycle(self):
+        return is_improvement_cycle(self.goal_result, self.decision)
+
+
+# An improvement cycle is a further cycle of work on a goal that was not (fully) reached:
+# an evaluation that says the goal was partly met or not met, and that the plan continues or
+# is adjusted. Such evaluations are counted per student over all their plans, by the date of
+# the evaluation, within one school year (see selectors.improvement_cycles_used).
+IMPROVEMENT_RESULTS = (PlanEvaluation.GoalResult.PARTLY, PlanEvaluation.GoalResult.NOT_MET)
+IMPROVEMENT_DECISIONS = (PlanEvaluation.Decision.CONTINUE, PlanEvaluation.Decision.ADJUST)
+
+
+def is_improvement_cycle(goal_result, decision):
+    return goal_result in IMPROVEMENT_RESULTS and decision in IMPROVEMENT_DECISIONS
+
+
+class GroupIntervention(models.Model):
+    """An intervention for a group (a summer school, a rebound group) run by a coordinator;
+    every enrolled student gets a plan of their own."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="group_interventions",
+                               verbose_name=_("school"))
+    intervention = models.ForeignKey(Intervention, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="groups", verbose_name=_("from the menukaart"))
+    name = models.CharField(_("name"), max_length=200)
+    goal = models.CharField(_("goal"), max_length=255,
+                            help_text=_("Measurable; every enrolled student's plan starts with this goal."))
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"), null=True, blank=True)
+    coordinator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+", verbose_name=_("coordinator"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        verbose_name = _("group intervention")
+        verbose_name_plural = _("group interventions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="group_ends_after_start"),
+            models.UniqueConstraint(fields=["school", "name", "starts_on"], name="group_name_unique_per_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("interventions:group_detail", args=[self.pk])

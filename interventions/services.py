@@ -1,35 +1,58 @@
-"""Write functions for intervention plans."""
+"""Write functions for intervention plans, their evaluations, group interventions and the
+reminders of overdue evaluations."""
 
-from datetime import timedelta
-
+import logging
+from collections import defaultdict
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import audit
+from portal.models import User
+from portal.schoolyear import SchoolYear
 from students import risk
+from students.models import Notification
 
-from .models import InterventionPlan
+from . import selectors
+from .models import GroupIntervention, InterventionPlan, PlanEvaluation, is_improvement_cycle
 
-EVALUATION_CYCLE = timedelta(weeks=6)
-PLAN_FIELDS = ("title", "need", "goal", "goal_subject", "goal_grade", "goal_date", "responsible",
-               "started_on", "next_evaluation_on")
+log = logging.getLogger(__name__)
+
+PLAN_FIELDS = ("intervention", "title", "need", "goal", "goal_subject", "goal_grade", "goal_date",
+               "responsible", "started_on", "next_evaluation_on", "dose", "agreements", "status",
+               "ended_on")
+GROUP_FIELDS = ("name", "intervention", "goal", "starts_on", "ends_on", "coordinator", "notes")
+Result, Decision = PlanEvaluation.GoalResult, PlanEvaluation.Decision
+
+# Stored and audited texts are Dutch, the school's language, whatever the interface language.
+DECISION_WORDS = {Decision.CONTINUE: "doorgaan", Decision.ADJUST: "bijstellen", Decision.STOP: "stoppen"}
 
 
 @transaction.atomic
-def start_plan(*, actor, student, data):
-    """Start a plan; the first evaluation is due after one six-week cycle unless given."""
-    plan = InterventionPlan(student=student, created_by=actor, **data)
+def start_plan(*, actor, student, data, flag=None):
+    """Start a plan; the first evaluation is due after one cycle of the school unless given.
+    `flag` is the student's current flag the plan answers."""
+    if flag is not None and (flag.student_id != student.pk or flag.resolved_on is not None):
+        raise ValueError("A plan answers the student's own current flag.")
+    plan = InterventionPlan(student=student, created_by=actor, flag=flag,
+                            **{f: v for f, v in data.items() if f in PLAN_FIELDS})
     if plan.next_evaluation_on is None:
-        plan.next_evaluation_on = plan.started_on + EVALUATION_CYCLE
+        plan.next_evaluation_on = plan.started_on + selectors.plan_settings_for(student.school).cycle
     plan.save()
     risk.record_first_action(student, timezone.now(), by=actor)
     audit.record(user=actor, school=student.school, action=audit.Action.CREATE, obj=plan,
-                 summary=f"leerling {student.student_number}: plan gestart")
+                 summary=f"leerling {student.student_number}: plan gestart"
+                         + (f" bij signalering {flag.pk}" if flag else ""))
     return plan
 
 
 @transaction.atomic
 def update_plan(*, actor, plan, changes):
+    changes = {f: v for f, v in changes.items() if f in PLAN_FIELDS}
     if not changes:
         return []
     for field, value in changes.items():
@@ -41,6 +64,162 @@ def update_plan(*, actor, plan, changes):
     audit.record(user=actor, school=plan.student.school, action=audit.Action.UPDATE, obj=plan,
                  summary=f"leerling {plan.student.student_number}: plan {', '.join(sorted(changes))}")
     return list(changes)
+
+
+# --- Evaluations ------------------------------------------------------------------------------
+
+def check_improvement_cycle(student, *, goal_result, decision, evaluated_on, settings):
+    """Raise when this evaluation would start one improvement cycle more than the school allows
+    in the school year of `evaluated_on` (counted as selectors.improvement_cycles_used)."""
+    if not is_improvement_cycle(goal_result, decision):
+        return
+    used = selectors.improvement_cycles_used(student, SchoolYear.of(evaluated_on))
+    if used >= settings.max_cycles_per_year:
+        raise ValidationError(
+            _("This student has had %(used)s of at most %(max)s improvement cycles this school year. "
+              "The next step is a team decision: put the student on the agenda of a team review, "
+              "or stop this plan.") % {"used": used, "max": settings.max_cycles_per_year},
+            code="cycle_limit")
+
+
+@transaction.atomic
+def record_evaluation(*, actor, plan, evaluated_on, goal_result, decision, notes=""):
+    """Record the evaluation of the plan's current cycle.
+
+    continue: the next cycle is due one cycle after this one's due date (one cycle after the
+    evaluation when that date has already passed); adjust: the same, and `notes` says what
+    changes (required); stop: the plan ends on `evaluated_on`, completed when the goal was met,
+    else stopped. The goal subject's averages before the plan and at `evaluated_on` are kept."""
+    plan = (InterventionPlan.objects.select_for_update().select_related("student__school")
+            .get(pk=plan.pk))
+    if plan.status != InterventionPlan.Status.ACTIVE:
+        raise ValidationError(_("Only a running plan can be evaluated."))
+    if evaluated_on < plan.started_on:
+        raise ValidationError({"evaluated_on": _("This date lies before the start of the plan.")})
+    notes = (notes or "").strip()
+    if decision == Decision.ADJUST and not notes:
+        raise ValidationError({"notes": _("Say what changes in the plan.")})
+    settings = selectors.plan_settings_for(plan.student.school)
+    check_improvement_cycle(plan.student, goal_result=goal_result, decision=decision,
+                            evaluated_on=evaluated_on, settings=settings)
+    due = selectors.due_on(plan, settings)
+    before, after = selectors.goal_averages(plan, evaluated_on)
+    evaluation = PlanEvaluation.objects.create(
+        plan=plan, cycle=plan.evaluations.count() + 1, due_on=due, evaluated_on=evaluated_on,
+        goal_result=goal_result, decision=decision, notes=notes, average_before=before,
+        average_after=after, evaluated_by=actor)
+    if decision == Decision.STOP:
+        plan.status = (InterventionPlan.Status.COMPLETED if goal_result == Result.MET
+                       else InterventionPlan.Status.STOPPED)
+        plan.ended_on, plan.next_evaluation_on = evaluated_on, None
+    else:
+        following = due + settings.cycle
+        plan.next_evaluation_on = following if following > evaluated_on else evaluated_on + settings.cycle
+    plan.save(update_fields=["status", "ended_on", "next_evaluation_on"])
+    audit.record(user=actor, school=plan.student.school, action=audit.Action.CREATE, obj=evaluation,
+                 summary=f"leerling {plan.student.student_number}: evaluatie cyclus {evaluation.cycle} "
+                         f"({DECISION_WORDS[decision]})")
+    return evaluation
+
+
+# --- Group interventions ----------------------------------------------------------------------
+
+@transaction.atomic
+def create_group(*, actor, school, data):
+    group = GroupIntervention.objects.create(school=school, created_by=actor,
+                                             **{f: data[f] for f in GROUP_FIELDS if f in data})
+    audit.record(user=actor, school=school, action=audit.Action.CREATE, obj=group,
+                 summary=f"groepsinterventie '{group.name}' aangemaakt")
+    return group
+
+
+@transaction.atomic
+def enrol_students(*, actor, group, students):
+    """Give each student of the group's school a plan in the group; students already in it keep
+    theirs (enrolling twice changes nothing). Returns the new plans."""
+    students = [s for s in students if s.school_id == group.school_id]
+    have = set(group.plans.values_list("student_id", flat=True))
+    new = [s for s in dict.fromkeys(students) if s.pk not in have]
+    if not new:
+        return []
+    settings = selectors.plan_settings_for(group.school)
+    name = group.intervention.name_nl if group.intervention_id else ""
+    need = f"Deelname groepsinterventie {group.name}" + (f" ({name})" if name and name != group.name else "")
+    plans = InterventionPlan.objects.bulk_create([
+        InterventionPlan(student=s, group=group, title=group.name[:200], need=need, goal=group.goal,
+                         intervention_id=group.intervention_id, responsible_id=group.coordinator_id,
+                         started_on=group.starts_on, next_evaluation_on=group.starts_on + settings.cycle,
+                         created_by=actor)
+        for s in new], ignore_conflicts=True)
+    now = timezone.now()
+    for student in new:  # a plan is the first action on an open flag (one query per student)
+        risk.record_first_action(student, now, by=actor, note=f"groepsinterventie {group.name}"[:200])
+    plans = list(group.plans.filter(student__in=new).select_related("student"))
+    audit.record_many(user=actor, entries=[
+        (group.school, audit.Action.CREATE, plan,
+         f"leerling {plan.student.student_number}: ingeschreven in groepsinterventie {group.pk}")
+        for plan in plans])
+    return plans
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+def _reminder_mails(per_user):
+    """One e-mail per user listing their overdue plans, naming students by number only (mail
+    leaves the portal)."""
+    addresses = dict(User.objects.filter(pk__in=list(per_user), is_active=True).exclude(email="")
+                     .values_list("pk", "email"))
+    mails = []
+    for user_id, plans in per_user.items():
+        if user_id not in addresses:
+            continue
+        lines = [f"- leerling {p.student.student_number}: {p.title} (evaluatie gepland op "
+                 f"{p.next_evaluation_on:%d-%m-%Y}) {reverse('interventions:plan_evaluate', args=[p.pk])}"
+                 for p in plans]
+        n = len(plans)
+        subject = f"Leerroute: {n} {'evaluatie' if n == 1 else 'evaluaties'} van interventieplannen te laat"
+        body = ("Beste collega,\n\nVan deze interventieplannen is de evaluatie te laat:\n\n"
+                + "\n".join(lines)
+                + "\n\nLeg de evaluatie vast in Leerroute: doel gehaald, deels of niet, en doorgaan, "
+                  "bijstellen of stoppen.\n")
+        mails.append((subject, body, django_settings.DEFAULT_FROM_EMAIL, [addresses[user_id]]))
+    return mails
+
+
+def _send(mails):
+    try:
+        send_mass_mail(mails, fail_silently=False)
+    except Exception:  # the reminders are stored; a mail server hiccup must not undo them
+        log.exception("Could not send %s evaluation reminder e-mail(s)", len(mails))
+
+
+@transaction.atomic
+def remind_overdue_evaluations(today=None):
+    """Remind the responsible person (or else the student's mentor) of every running plan whose
+    evaluation is overdue: a notification in the portal per plan and one e-mail per person,
+    once per due date (the date is kept in `reminded_for`). Safe to run twice; returns the
+    number of plans reminded."""
+    today = today or timezone.localdate()
+    plans = list(selectors.plans_to_remind(today).select_for_update(of=("self",)))
+    per_user, notifications, reminded = defaultdict(list), [], []
+    for plan in plans:
+        user = plan.responsible if plan.responsible and plan.responsible.is_active else plan.student.mentor
+        if user is None or not user.is_active:
+            continue
+        student = plan.student
+        notifications.append(Notification(
+            user=user, url=reverse("interventions:plan_evaluate", args=[plan.pk]),
+            text=(f"evaluatie te laat: {plan.title} van {student.full_name} ({student.student_number}), "
+                  f"gepland op {plan.next_evaluation_on:%d-%m-%Y}")[:255]))
+        plan.reminded_for = plan.next_evaluation_on
+        reminded.append(plan)
+        per_user[user.pk].append(plan)
+    Notification.objects.bulk_create(notifications)
+    InterventionPlan.objects.bulk_update(reminded, ["reminded_for"])
+    mails = _reminder_mails(per_user) if per_user else []
+    if mails:
+        transaction.on_commit(lambda: _send(mails))
+    return len(reminded)
 
 
 # --- Menukaart --------------------------------------------------------------------------------

@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.flag_all_schools",
         "schedule": crontab(hour=3, minute=0),
     },
+    "remind-overdue-evaluations": {
+        "task": "interventions.tasks.remind_overdue_evaluations",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # Audit entries are personal data too; keep them as long as the school needs to account.

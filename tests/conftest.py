@@ -221,3 +221,13 @@ def notification_a(flag_a, mentor_a):
     return Notification.objects.create(user=mentor_a, flag=flag_a,
                                        text="nieuwe signalering aandacht: Sanne Visser",
                                        url=reverse("flags:detail", args=[flag_a.pk]))
+
+
+@pytest.fixture
+def group_a(school_a, leader_a):
+    """A summer school of school A, coordinated by its school leader."""
+    from interventions.models import GroupIntervention
+
+    return GroupIntervention.objects.create(school=school_a, name="Zomerschool 2027",
+                                            goal="tekortvak naar voldoende", starts_on=date(2027, 7, 5),
+                                            coordinator=leader_a, created_by=leader_a)

@@ -185,7 +185,7 @@ def _school_year_so_far(school, year, today, rng):
     notices motivation and planning; half of them get a plan with a goal for that subject.
     """
     from interventions import services as plan_services
-    from interventions.models import InterventionPlan
+    from interventions.models import Intervention, InterventionPlan
     from students import meetings
     from students.models import Category, Score, Severity, Student, Subject, TeamReview
     from students.services import WeekEntry
@@ -251,13 +251,14 @@ def _school_year_so_far(school, year, today, rng):
     # Plans for half of the struggling students, started when the concern became clear.
     if len(weeks) > 9:
         started = weeks[9]
+        rebound = Intervention.objects.filter(key="interne_rebound", school=None).first()
         for student in students:
             weak = profiles[student.pk]["weak"]
             has_plan = InterventionPlan.objects.filter(student=student).exists()
             if not weak or int(student.student_number) % 2 or has_plan:
                 continue
             plan_services.start_plan(actor=student.mentor, student=student, data={
-                "title": f"Interne rebound {weak.name}",
+                "title": f"Interne rebound {weak.name}", "intervention": rebound,
                 "need": f"Cijfers voor {weak.name} dalen sinds september; motivatie en planning wankelen.",
                 "goal": f"{weak.name} weer minstens 5,5 bij het rapport van januari",
                 "goal_subject": weak, "goal_grade": Decimal("5.5"),

@@ -37,19 +37,21 @@ def test_the_audit_catches_a_known_violation(page):
 
 
 def pages_of(role, student, review, menukaart_entry):
+    plan = student.intervention_plans.first()
     common = ["/account/password_change/", "/interventies/menukaart/"]
     return {
         "mentor": ["/leerlingen/mijn/", "/leerlingen/week/", "/leerlingen/", student.get_absolute_url(),
                    f"/leerlingen/{student.pk}/bewerken/", f"/interventies/plan/nieuw/{student.pk}/",
                    f"/overleg/gesprek/{student.pk}/nieuw/", "/overleg/besprekingen/",
                    f"/overleg/besprekingen/{review.pk}/", "/overleg/acties/", "/signalering/",
-                   "/signalering/meldingen/"],
+                   "/signalering/meldingen/", "/interventies/groepen/"]
+                  + ([f"/interventies/plan/{plan.pk}/", f"/interventies/plan/{plan.pk}/evaluatie/"] if plan else []),
         "leader": ["/scholen/12AB/", "/scholen/12AB/audit/", "/leerlingen/importeren/",
                    "/leerlingen/importeren/cijfers/", "/leerlingen/", "/overleg/besprekingen/nieuw/", "/interventies/menukaart/nieuw/",
                    f"/interventies/menukaart/{menukaart_entry.pk}/",
                    f"/interventies/menukaart/vergelijk/?id={menukaart_entry.pk}", "/signalering/",
                    "/signalering/regels/", "/signalering/normen/", "/bevordering/",
-                   f"/bevordering/leerling/{student.pk}/besluit/"],
+                   f"/bevordering/leerling/{student.pk}/besluit/", "/interventies/groepen/nieuw/"],
         "inspector": ["/inspectie/"],
     }[role] + common
 

@@ -246,6 +246,26 @@ CASES = {
         lambda f: reverse("roster_import:job_status", args=[_score_job(f)]),
         ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
     ),
+    "interventions:plan_evaluate": Case(
+        lambda f: reverse("interventions:plan_evaluate", args=[f("plan_a").pk]),
+        ok={"mentor_a", "leader_a"}, forbidden={"other_mentor_a", "teacher_a"},
+        not_found=EVERYONE - STUDENT_STAFF_A,
+    ),
+    "interventions:group_list": Case(lambda f: reverse("interventions:group_list"),
+                                     ok=STAFF_OF_A_AND_B, forbidden=NO_STUDENT_ROLE),
+    "interventions:group_create": Case(
+        lambda f: reverse("interventions:group_create"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "interventions:group_detail": Case(
+        lambda f: reverse("interventions:group_detail", args=[f("group_a").pk]), ok=STUDENT_STAFF_A,
+        not_found={"mentor_b", "leader_b"}, forbidden=NO_STUDENT_ROLE,
+    ),
+    "interventions:group_enrol": Case(  # an empty form is shown again with its errors
+        lambda f: reverse("interventions:group_enrol", args=[f("group_a").pk]), ok={"leader_a"},
+        forbidden={"mentor_a", "other_mentor_a", "teacher_a"} | NO_STUDENT_ROLE,
+        not_found={"mentor_b", "leader_b"}, method="post",
+    ),
     # Django's own account pages.
     "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),
     "logout": Case(lambda f: reverse("logout"), ok=EVERYONE, public=True, method="post",
