@@ -77,6 +77,7 @@ def flag_detail(request, pk):
     return render(request, "students/flag_detail.html", {
         "flag": flag, "events": flags.flag_events(flag), "can_act": flags.can_act(request.user, flag),
         "projection": risk.projection_for(flag.student), "dismiss_form": DismissForm(),
+        "plans": flag.plans.all(),  # a resolved flag links to the plan that resolved it
     })
 
 

@@ -309,3 +309,15 @@ def test_the_notification_list_runs_a_fixed_number_of_queries(client, mentor_a, 
     with django_assert_max_num_queries(len(few)):
         response = client.get(reverse("flags:notifications"))
     assert len(response.context["page"].object_list) == 31
+
+
+def test_a_flag_page_links_the_plan_that_answers_it(client, mentor_a, flag_a):
+    from interventions.models import InterventionPlan
+
+    plan = InterventionPlan.objects.create(student=flag_a.student, flag=flag_a, title="Huiswerkklas",
+                                           need="planning", goal="huiswerk af",
+                                           started_on=flag_a.raised_on.date())
+    client.force_login(mentor_a)
+    page = client.get(reverse("flags:detail", args=[flag_a.pk])).content.decode()
+    assert reverse("interventions:plan_edit", args=[plan.pk]) in page
+    assert f"?flag={flag_a.pk}" in page  # start another plan from here
