@@ -26,6 +26,21 @@ MAX_LEERJAAR = {
 }
 
 
+# The voorexamenjaar, where most students repeat a year: 3 vmbo, 4 havo, 5 vwo
+# (praktijkonderwijs has no central exam).
+PRE_EXAM_YEAR = {
+    Level.VMBO_BB: 3,
+    Level.VMBO_KB: 3,
+    Level.VMBO_GT: 3,
+    Level.HAVO: 4,
+    Level.VWO: 5,
+}
+
+
+def is_pre_exam_year(level, leerjaar):
+    return PRE_EXAM_YEAR.get(level) == leerjaar
+
+
 def _leerjaar_in_range():
     condition = models.Q()
     for level, top in MAX_LEERJAAR.items():

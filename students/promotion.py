@@ -29,7 +29,7 @@ from portal import access, audit
 from portal.models import Role
 from portal.schoolyear import SchoolYear
 
-from .models import AdviceMoment, Level, PromotionDecision, Student
+from .models import AdviceMoment, Level, PromotionDecision, Student, is_pre_exam_year
 from .selectors import can_edit
 
 Decision = PromotionDecision.Decision
@@ -38,16 +38,9 @@ Moment = AdviceMoment.Moment
 # Decisions the school leader is warned about when nobody saw them coming.
 WARNED = (Decision.REPEAT, Decision.DOWN)
 
-# The pre-exam year (voorexamenjaar), where most students repeat a year: 3 vmbo, 4 havo, 5 vwo.
-PRE_EXAM_YEAR = {Level.VMBO_BB: 3, Level.VMBO_KB: 3, Level.VMBO_GT: 3, Level.HAVO: 4, Level.VWO: 5}
-
 # Audit summaries are Dutch whatever the interface language (see portal.audit).
 MOMENT_WORDS = {Moment.JANUARY: "januari-advies", Moment.END: "advies einde schooljaar",
                 Moment.OTHER: "tussentijds advies"}
-
-
-def is_pre_exam_year(level, leerjaar):
-    return PRE_EXAM_YEAR.get(level) == leerjaar
 
 
 # --- Who may do what -------------------------------------------------------------------------

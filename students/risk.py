@@ -71,7 +71,7 @@ from .meetings import CATEGORY_WORDS  # the team's words for signal categories
 from .models import (
     MAX_LEERJAAR, Category, Flag, FlagEvent, Level, Notification, PromotionDecision,
     PromotionNorm, RiskLevel, RiskRules, Score, Severity, Signal, StandardisedResult, Student,
-    Subject,
+    Subject, is_pre_exam_year,
 )
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,6 @@ LEVEL_WORDS = {RiskLevel.NONE: "geen", RiskLevel.ATTENTION: "aandacht", RiskLeve
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
 LEVEL_NAMES = {Level.PRO: "praktijkonderwijs", Level.VMBO_BB: "vmbo-bb", Level.VMBO_KB: "vmbo-kb",
                Level.VMBO_GT: "vmbo-gl/tl", Level.HAVO: "havo", Level.VWO: "vwo"}
-
-# The voorexamenjaar per level (praktijkonderwijs has no central exam).
-PRE_EXAM_YEAR = {Level.VMBO_BB: 3, Level.VMBO_KB: 3, Level.VMBO_GT: 3, Level.HAVO: 4, Level.VWO: 5}
 
 # A standardised result older than this is no longer "latest" for the Cito rule.
 CITO_MAX_AGE = timedelta(days=365)
@@ -708,7 +705,7 @@ def judge(student, facts, *, settings, subjects, norms):
         return Assessment(student=student, level=0, points=Decimal(0), reasons=reasons,
                           projection=projection)
     total = sum(points for _r, points in reasons)
-    if s.pre_exam_factor > 1 and PRE_EXAM_YEAR.get(student.level) == student.leerjaar:
+    if s.pre_exam_factor > 1 and is_pre_exam_year(student.level, student.leerjaar):
         extra = (total * s.pre_exam_factor - total).quantize(TENTH, rounding=ROUND_HALF_UP)
         reasons.append(_reason(
             "pre_exam", f"voorexamenjaar ({LEVEL_NAMES[student.level]} {student.leerjaar}): "

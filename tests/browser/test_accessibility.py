@@ -2,7 +2,6 @@
 data: no serious or critical violations. axe comes from static/vendor (make assets) and is
 injected through the DevTools protocol, which our Content-Security-Policy does not block."""
 
-import re
 from pathlib import Path
 
 import pytest

@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_mentor_records_the_week_and_sees_it_on_the_timeline(page, mentor_a, school_a):
-    students = [make_student(school_a, mentor_a, given_name=name, family_name="Jansen")
-                for name in ("Anna", "Bram", "Cas")]
+    for name in ("Anna", "Bram", "Cas"):
+        make_student(school_a, mentor_a, given_name=name, family_name="Jansen")
     log_in(page, mentor_a.email)
     page.get_by_role("link", name=re.compile("Week .* invullen")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Signalen van week")

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,7 +18,7 @@ from interventions.models import InterventionPlan
 from portal.models import AuditEntry, Membership, Role
 from portal.schoolyear import SchoolYear
 from students import promotion
-from students.models import AdviceMoment, Level, PromotionDecision
+from students.models import AdviceMoment, Level, PromotionDecision, is_pre_exam_year
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -335,7 +334,7 @@ def test_the_retention_rate_takes_one_query(school_a, school_b, decisions, djang
     (Level.PRO, 3, False),
 ])
 def test_the_pre_exam_years(level, leerjaar, expected):
-    assert promotion.is_pre_exam_year(level, leerjaar) is expected
+    assert is_pre_exam_year(level, leerjaar) is expected
 
 
 # --- Pages: advice ---------------------------------------------------------------------------

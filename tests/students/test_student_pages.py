@@ -14,7 +14,7 @@ def mentor_group(school_a, mentor_a):
 
 
 def test_my_students_lists_only_my_mentees(client, mentor_a, student_a, other_mentor_a, school_a, student_b):
-    theirs = make_student(school_a, other_mentor_a, given_name="Bram", family_name="Smit")
+    make_student(school_a, other_mentor_a, given_name="Bram", family_name="Smit")
     client.force_login(mentor_a)
     page = client.get(reverse("students:mine")).content.decode()
     assert "Visser, Sanne" in page
