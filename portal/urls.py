@@ -14,6 +14,7 @@ urlpatterns = [
     path("overleg/", include("students.meeting_urls")),
     path("signalering/", include("students.flag_urls")),
     path("bevordering/", include("students.promotion_urls")),
+    path("schoolprogramma/", include("schoolplans.urls")),
     path("interventies/", include("interventions.urls")),
     path("", include("portal.dashboards.urls")),
     path("account/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),

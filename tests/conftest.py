@@ -231,3 +231,24 @@ def group_a(school_a, leader_a):
     return GroupIntervention.objects.create(school=school_a, name="Zomerschool 2027",
                                             goal="tekortvak naar voldoende", starts_on=date(2027, 7, 5),
                                             coordinator=leader_a, created_by=leader_a)
+
+
+@pytest.fixture
+def programme_a(school_a, leader_a):
+    """A draft NPO school programme of school A for 2026-2027 and 2027-2028."""
+    from schoolplans.models import SchoolProgramme
+
+    return SchoolProgramme.objects.create(school=school_a, title="NPO-programma 2026-2028",
+                                          first_year=2026, years=2, created_by=leader_a)
+
+
+@pytest.fixture
+def programme_line_a(programme_a, local_intervention_a):
+    """One line of school A's draft programme."""
+    from decimal import Decimal
+
+    from schoolplans.models import ProgrammeLine
+
+    return ProgrammeLine.objects.create(programme=programme_a, intervention=local_intervention_a,
+                                        expected_students=10, first_year=2026, years=1,
+                                        cost_per_year=Decimal("5000"))

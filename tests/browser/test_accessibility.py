@@ -50,8 +50,9 @@ def pages_of(role, student, review, menukaart_entry):
                    f"/interventies/menukaart/{menukaart_entry.pk}/",
                    f"/interventies/menukaart/vergelijk/?id={menukaart_entry.pk}", "/signalering/",
                    "/signalering/regels/", "/signalering/normen/", "/bevordering/",
-                   f"/bevordering/leerling/{student.pk}/besluit/", "/interventies/groepen/nieuw/"],
-        "inspector": ["/inspectie/"],
+                   f"/bevordering/leerling/{student.pk}/besluit/", "/interventies/groepen/nieuw/",
+                   "/schoolprogramma/"],
+        "inspector": ["/inspectie/", "/schoolprogramma/"],
     }[role] + common
 
 

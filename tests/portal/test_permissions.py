@@ -266,6 +266,24 @@ CASES = {
         forbidden={"mentor_a", "other_mentor_a", "teacher_a"} | NO_STUDENT_ROLE,
         not_found={"mentor_b", "leader_b"}, method="post",
     ),
+    "schoolplans:list": Case(
+        lambda f: reverse("schoolplans:list"),
+        ok={"leader_a", "leader_b", "inspector", "inspector_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b", "inspector", "inspector_b"},
+    ),
+    **{
+        f"schoolplans:{name}": Case(
+            lambda f, name=name: reverse(f"schoolplans:{name}", args=[f("programme_a").pk]),
+            ok={"leader_a", "inspector"}, not_found={"leader_b", "inspector_b"},
+            forbidden=EVERYONE - {"leader_a", "inspector", "leader_b", "inspector_b"},
+        )
+        for name in ("detail", "scan", "lines", "approvals", "execution", "versions", "accounting",
+                     "accounting_pdf", "accounting_csv")
+    },
+    "schoolplans:line_edit": Case(
+        lambda f: reverse("schoolplans:line_edit", args=[f("programme_a").pk, f("programme_line_a").pk]),
+        ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
     # Django's own account pages.
     "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),
     "logout": Case(lambda f: reverse("logout"), ok=EVERYONE, public=True, method="post",
