@@ -1,5 +1,5 @@
-"""A school leader walks through the five steps of the NPO School Programme and downloads
-the accounting PDF."""
+"""A school leader walks through the five steps of the NPO School Programme on the demo data
+and downloads the accounting PDF."""
 
 import io
 
@@ -7,12 +7,18 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from interventions.services import load_menukaart
+from portal.dashboards import demo
 from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_leader_walks_the_five_steps_and_downloads_the_accounting_pdf(page, leader_a, local_intervention_a):
+    # The demo school year of Het Baken College (BRIN 12AB, the school of leader_a): the scan
+    # works on its real figures; the school's own intervention is one line of the plan.
+    load_menukaart()
+    demo.seed()
     log_in(page, leader_a.email)
     page.goto("/schoolprogramma/")
     page.locator("#id_title").fill("NPO-programma 2026-2028")
@@ -25,6 +31,7 @@ def test_leader_walks_the_five_steps_and_downloads_the_accounting_pdf(page, lead
     # 1. Schoolscan: the figures are filled in; the leader writes a conclusion.
     page.locator("nav[aria-label] a", has_text="1.").click()
     expect(page.locator("#scan-table")).to_be_visible()
+    expect(page.locator("#scan-table")).to_contain_text("havo")  # the demo school's groups
     page.locator("#id_cognitive").fill("Wiskunde in havo 3 blijft achter.")
     page.locator("#save-conclusions").click()
     expect(page.locator("#id_cognitive")).to_have_value("Wiskunde in havo 3 blijft achter.")
