@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/besluitvorming/", views.programme_approvals, name="approvals"),
     path("<int:pk>/uitvoering/", views.programme_execution, name="execution"),
     path("<int:pk>/versies/", views.programme_versions, name="versions"),
+    path("<int:pk>/besluit/<str:which>/", views.document, name="document"),
     path("<int:pk>/verantwoording/", views.accounting, name="accounting"),
     path("<int:pk>/verantwoording.pdf", views.accounting_pdf, name="accounting_pdf"),
     path("<int:pk>/verantwoording.csv", views.accounting_csv, name="accounting_csv"),

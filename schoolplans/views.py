@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -230,3 +230,18 @@ def accounting_csv(request, pk):
     response["Content-Disposition"] = (f'attachment; filename="npo-verantwoording-{programme.school.brin}-'
                                        f'{report["school_year"]}.csv"')
     return response
+
+
+DOCUMENTS = {"mr": "mr_document", "bestuur": "board_document"}
+
+
+@readers
+def document(request, pk, which):
+    """The uploaded MR or board decision, for the school's leader and its inspectors."""
+    programme = get_object_or_404(selectors.programmes_for(request.user), pk=pk)
+    field = DOCUMENTS.get(which)
+    stored = getattr(programme, field) if field else None
+    if not stored:
+        raise Http404
+    return FileResponse(stored.open("rb"), as_attachment=True,
+                        filename=stored.name.rsplit("/", 1)[-1])

@@ -280,6 +280,11 @@ CASES = {
         for name in ("detail", "scan", "lines", "approvals", "execution", "versions", "accounting",
                      "accounting_pdf", "accounting_csv")
     },
+    "schoolplans:document": Case(  # no document uploaded: the readers get 404 too
+        lambda f: reverse("schoolplans:document", args=[f("programme_a").pk, "mr"]),
+        ok=set(), not_found={"leader_a", "inspector", "leader_b", "inspector_b"},
+        forbidden=EVERYONE - {"leader_a", "inspector", "leader_b", "inspector_b"},
+    ),
     "schoolplans:line_edit": Case(
         lambda f: reverse("schoolplans:line_edit", args=[f("programme_a").pk, f("programme_line_a").pk]),
         ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},

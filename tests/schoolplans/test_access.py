@@ -99,3 +99,23 @@ def test_pages_run_a_fixed_number_of_queries(client, leader_a, big_programme, na
     url = reverse("schoolplans:list") if name == "list" else reverse(f"schoolplans:{name}", args=[big_programme.pk])
     with django_assert_max_num_queries(limit):
         assert client.get(url).status_code == 200
+
+
+def test_the_uploaded_decision_can_be_downloaded_by_leader_and_inspector_only(client, programme_a,
+                                                                             leader_a, inspector, leader_b,
+                                                                             inspector_b, mentor_a, settings,
+                                                                             tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    programme_a.mr_document.save("instemming-mr.pdf", ContentFile(b"%PDF-1.4 MR"), save=True)
+    url = reverse("schoolplans:document", args=[programme_a.pk, "mr"])
+    for user, status in ((leader_a, 200), (inspector, 200), (leader_b, 404), (inspector_b, 404),
+                         (mentor_a, 403)):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            assert b"".join(response.streaming_content) == b"%PDF-1.4 MR"
+    client.force_login(leader_a)
+    assert client.get(reverse("schoolplans:document", args=[programme_a.pk, "bestuur"])).status_code == 404
