@@ -153,6 +153,11 @@ def _check_requirements(programme, to):
             raise ValidationError(_("Record the board's adoption (date and outcome) first."))
 
 
+# The order in which a line's fields are shown; PostgreSQL's jsonb does not keep key order.
+LINE_FIELDS = ("id", "intervention", "category", "target_levels", "target_leerjaren", "target_needs",
+               "expected_students", "first_year", "years", "hours", "staff", "cost_per_year")
+
+
 def snapshot(programme):
     lines = programme.lines.select_related("intervention")
     return {
@@ -216,8 +221,8 @@ def diff(old, new):
     new_lines = {line["id"]: line for line in new.get("lines", [])}
     changed = []
     for pk in old_lines.keys() & new_lines.keys():
-        fields = [(key, old_lines[pk][key], new_lines[pk][key]) for key in new_lines[pk]
-                  if old_lines[pk].get(key) != new_lines[pk][key]]
+        fields = [(key, old_lines[pk].get(key), new_lines[pk][key]) for key in LINE_FIELDS
+                  if key in new_lines[pk] and old_lines[pk].get(key) != new_lines[pk][key]]
         if fields:
             changed.append({"line": new_lines[pk], "fields": fields})
     old_budgets = {b["school_year"]: b for b in old.get("budgets", [])}
