@@ -6,7 +6,7 @@ import io
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-DANGEROUS = ("=", "+", "-", "@")
+from portal.exports import safe_cell
 
 
 def money(value):
@@ -15,8 +15,7 @@ def money(value):
 
 
 def _cell(value):
-    text = str(value)
-    return "'" + text if text.startswith(DANGEROUS) else text
+    return safe_cell(value)
 
 
 def accounting_csv(report):

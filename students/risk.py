@@ -1041,11 +1041,13 @@ def write_risk_csv(school, out):
     """Write the risk export as CSV (comma separated, header row) to a text stream."""
     import csv
 
+    from portal.exports import safe_cell
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_HEADER)
     count = 0
     for row in risk_rows(school):
-        writer.writerow(row)
+        writer.writerow([safe_cell(value) for value in row])
         count += 1
     return count
 

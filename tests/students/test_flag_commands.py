@@ -183,3 +183,22 @@ def test_evaluate_flags_without_outcomes(school_a):
 def test_evaluate_flags_rejects_bad_arguments(school_a, args, message):
     with pytest.raises(CommandError, match=message):
         command("evaluate_flags", "--school", "12AB", *args)
+
+
+def test_the_risk_export_cannot_smuggle_a_spreadsheet_formula(school_a, mentor_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from students.models import Flag, RiskLevel
+
+    student = make_student(school_a, mentor_a, student_number="=HYPERLINK(1)")
+    now = timezone.now()
+    Flag.objects.create(student=student, level=RiskLevel.HIGH, raised_on=now, changed_on=now,
+                        reasons=[{"rule": "insufficient", "text": "-wiskunde 4,2 onder 5,5"}])
+    out = StringIO()
+    call_command("export_risk", "--school", "12AB", stdout=out)
+    row = out.getvalue().splitlines()[1]
+    assert row.startswith("'=HYPERLINK(1)")
+    assert ",'-wiskunde" in row or ",\"'-wiskunde" in row
