@@ -45,6 +45,16 @@ def schools_for(user, roles=ALL_ROLES):
     return School.objects.filter(pk__in=school_ids(user, roles))
 
 
+def chosen_school(user, roles, code=""):
+    """The school a page works on for a user of several schools: `code` (a BRIN, from
+    ?school=) among the user's schools for `roles` — 404 for any other — else the first."""
+    from django.shortcuts import get_object_or_404
+
+    schools = schools_for(user, roles).order_by("name")
+    code = (code or "").strip().upper()
+    return get_object_or_404(schools, brin=code) if code else schools.first()
+
+
 def scoped(queryset, user, *, school_field="school", roles=STUDENT_ROLES):
     """Narrow any queryset to the schools where the user holds one of `roles`."""
     ids = school_ids(user, roles)

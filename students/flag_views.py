@@ -42,12 +42,7 @@ def _led_schools(request):
 
 
 def _led_school(request):
-    """The school a leader works on: ?school=BRIN (404 when not theirs), else their first."""
-    schools = _led_schools(request)
-    brin = request.GET.get("school", "").strip().upper()
-    if brin:
-        return get_object_or_404(schools, brin=brin)
-    return schools.first()
+    return access.chosen_school(request.user, LEADER, request.GET.get("school"))
 
 
 def _with_school(url, request, school):

@@ -3,7 +3,6 @@ overview with the warnings and the retention rate."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,17 +68,6 @@ def decision(request, student_pk):
     })
 
 
-def _led_school(request, schools):
-    """?school=BRIN among the schools the user leads (404 for any other), else the first."""
-    brin = request.GET.get("school", "").strip().upper()
-    if not brin:
-        return schools[0]
-    for school in schools:
-        if school.brin == brin:
-            return school
-    raise Http404
-
-
 def _school_year(request, current):
     """?jaar=2025-2026 for an earlier year; the current one otherwise (never a later one)."""
     try:
@@ -92,7 +80,7 @@ def _school_year(request, current):
 @leaders_only
 def overview(request):
     schools = list(access.schools_for(request.user, (Role.LEADER,)).order_by("name"))
-    school = _led_school(request, schools)
+    school = access.chosen_school(request.user, (Role.LEADER,), request.GET.get("school"))
     current = SchoolYear.of(timezone.localdate())
     year = _school_year(request, current)
     data = promotion.overview(request.user, school, year)
