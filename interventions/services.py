@@ -151,9 +151,8 @@ def enrol_students(*, actor, group, students):
                          started_on=group.starts_on, next_evaluation_on=group.starts_on + settings.cycle,
                          created_by=actor)
         for s in new], ignore_conflicts=True)
-    now = timezone.now()
-    for student in new:  # a plan is the first action on an open flag (one query per student)
-        risk.record_first_action(student, now, by=actor, note=f"groepsinterventie {group.name}"[:200])
+    # A plan is the first action on an open flag.
+    risk.record_first_action(new, timezone.now(), by=actor, note=f"groepsinterventie {group.name}"[:200])
     plans = list(group.plans.filter(student__in=new).select_related("student"))
     audit.record_many(user=actor, entries=[
         (group.school, audit.Action.CREATE, plan,

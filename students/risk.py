@@ -1005,11 +1005,14 @@ def _send(mails):
         log.exception("Could not send %s flag notification e-mail(s)", len(mails))
 
 
-def record_first_action(student, when, *, by=None, note="interventieplan gestart"):
-    """A plan was started for the student: the first action on an open or acknowledged flag
-    (kept once; the time from raised_on to first_action_on is what a school leader reads)."""
+def record_first_action(students, when, *, by=None, note="interventieplan gestart"):
+    """A plan was started for these students (one or several): the first action on an open or
+    acknowledged flag (kept once; the time from raised_on to first_action_on is what a school
+    leader reads). A few queries, whatever the number of students."""
+    if isinstance(students, Student):
+        students = [students]
     flags = list(Flag.objects.filter(
-        student=student, resolved_on__isnull=True, first_action_on__isnull=True,
+        student__in=students, resolved_on__isnull=True, first_action_on__isnull=True,
         status__in=[Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED]))
     for flag in flags:
         flag.first_action_on = when
