@@ -158,3 +158,20 @@ def accounting(programme, school_year):
         "planned": sum((row["planned"] for row in lines), Decimal("0")),
         "spent": sum((row["spent"] for row in lines), Decimal("0")),
     }
+
+
+def version_diffs(programme):
+    """The stored versions, and for each the differences to the next one (the last stored
+    version against the programme as it is now, when that has moved on):
+    [(from number, to number, diff, reason of the older version)]."""
+    from .services import diff, snapshot
+
+    versions = list(programme.versions.all())
+    diffs = []
+    for older, newer in zip(versions, [*versions[1:], None]):
+        if newer is not None:
+            diffs.append((older.number, newer.number, diff(older.snapshot, newer.snapshot), older.reason))
+        elif programme.version != older.number:
+            diffs.append((older.number, programme.version, diff(older.snapshot, snapshot(programme)),
+                          older.reason))
+    return versions, diffs

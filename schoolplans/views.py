@@ -185,15 +185,7 @@ def programme_versions(request, pk):
         except ValidationError as error:
             _error(request, error)
         return redirect("schoolplans:versions", programme.pk)
-    versions = list(programme.versions.all())
-    current = {"number": programme.version, "snapshot": services.snapshot(programme)}
-    diffs = []
-    for older, newer in zip(versions, [*versions[1:], None]):
-        if newer is not None:
-            diffs.append((older.number, newer.number, services.diff(older.snapshot, newer.snapshot), older.reason))
-        elif programme.version != older.number:
-            diffs.append((older.number, programme.version, services.diff(older.snapshot, current["snapshot"]),
-                          older.reason))
+    versions, diffs = selectors.version_diffs(programme)
     return _page(request, "schoolplans/versions.html", programme, "versions", versions=versions,
                  diffs=diffs, form=form)
 
