@@ -656,6 +656,9 @@ class PromotionDecision(models.Model):
                                 related_name="promotion_decisions", verbose_name=_("student"))
     school_year = models.PositiveSmallIntegerField(_("school year (first calendar year)"))
     decision = models.CharField(_("decision"), max_length=15, choices=Decision)
+    # The level and leerjaar the decision was about: the student's own move on next year.
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    leerjaar = models.PositiveSmallIntegerField(_("leerjaar"))
     decided_on = models.DateField(_("decided on"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="+", verbose_name=_("decided by"))
@@ -672,6 +675,11 @@ class PromotionDecision(models.Model):
 
     def __str__(self):
         return f"{self.school_year}: {self.decision}"
+
+    def save(self, *args, **kwargs):
+        if not self.level or not self.leerjaar:  # the student's level and leerjaar at decision time
+            self.level, self.leerjaar = self.student.level, self.student.leerjaar
+        super().save(*args, **kwargs)
 
 
 class AdviceMoment(models.Model):

@@ -220,9 +220,8 @@ def retention_rate(schools, school_year):
     not in the denominator. Figures only, never a name: fit for inspectors' dashboards too;
     the caller passes the schools the user may see (`access.schools_for`).
 
-    Level and leerjaar are the student's current ones, since a decision does not store
-    them: for the current school year (before the next roster import) they are the ones the
-    decision was about.
+    Level and leerjaar are the ones the decision was about (stored with it), so earlier
+    school years stay right after students have moved on.
     """
     year = SchoolYear(_start_year(school_year))
     schools = list(schools)
@@ -230,7 +229,7 @@ def retention_rate(schools, school_year):
     figures = (
         PromotionDecision.objects.filter(school_year=year.start_year,
                                          student__school__in=list(by_school))
-        .values("student__school", "student__level", "student__leerjaar")
+        .values("student__school", "level", "leerjaar")
         .annotate(decided=Count("pk"), repeated=Count("pk", filter=Q(decision=Decision.REPEAT)))
         .order_by()
     )
@@ -238,8 +237,8 @@ def retention_rate(schools, school_year):
     result = Retention(school_year=year, school_totals=list(by_school.values()))
     for row in figures:
         school_total = by_school[row["student__school"]]
-        line = RetentionRow(school=school_total.school, level=row["student__level"],
-                            leerjaar=row["student__leerjaar"], decided=row["decided"],
+        line = RetentionRow(school=school_total.school, level=row["level"],
+                            leerjaar=row["leerjaar"], decided=row["decided"],
                             repeated=row["repeated"])
         result.rows.append(line)
         school_total.add(line)
