@@ -5,7 +5,7 @@ Deterministic (fixed random seed), so running it again changes nothing.
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,9 +14,12 @@ from django.utils import timezone
 from portal import services
 from portal.models import Role
 from portal.schoolyear import SchoolYear, week_start
+
+from . import services as dashboard_services
 from students import risk
 from students import services as student_services
 from students.models import Level
+from students.services import WeekEntry
 
 DEMO_PASSWORD = "leerroute-demo"
 
@@ -58,6 +61,8 @@ class DemoSchool:
     first_number: int
     leader: tuple
     classes: list = field(default_factory=list)  # (class code, level, leerjaar, mentor name)
+    retention: tuple = (0.062, 0.051, 0.043)  # repeaters in the last three school years
+    programme: bool = False  # a running NPO School Programme for this school year
 
 
 SCHOOLS = [
@@ -82,6 +87,7 @@ SCHOOLS = [
     ),
     DemoSchool(
         brin="34CD", name="Scholengemeenschap De Linde", municipality="Zwolle",
+        retention=(0.034, 0.041, 0.029), programme=True,
         board="Stichting Voortgezet Onderwijs IJsselland", domain="delinde.example",
         first_number=200001, leader=("Rob", "van Wijk"),
         classes=[
@@ -164,6 +170,9 @@ def seed(today=None):
         student_services.ensure_standard_subjects(school)
         student_services.upsert_students(school=school, records=records)
         _school_year_so_far(school, year, today or timezone.localdate(), random.Random(demo.brin))
+        _earlier_decisions(school, year, demo.retention, random.Random(demo.brin + "besluit"))
+        if demo.programme:
+            _school_programme(school, leader, year)
         risk.flag_students(school)
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
@@ -171,6 +180,8 @@ def seed(today=None):
         first_name=first, last_name=last,
     )
     logins.append((Role.INSPECTOR.label, inspector.email, " + ".join(s.name for s in schools)))
+    for school in schools:
+        dashboard_services.refresh_school(school, today)
     return logins
 
 
@@ -178,17 +189,143 @@ def _grade(value):
     return Decimal(str(min(10.0, max(1.0, round(value, 1)))))
 
 
+def _school_programme(school, leader, year):
+    """A two-year NPO School Programme, adopted and running, with spending in period 1."""
+    from interventions.models import Intervention
+    from schoolplans import services as programme_services
+    from schoolplans.models import ProgrammeLine, SchoolProgramme
+
+    if SchoolProgramme.objects.filter(school=school).exists():
+        return
+    State = SchoolProgramme.State
+    programme = programme_services.create_programme(
+        actor=leader, school=school, title=f"NPO-schoolprogramma {year.start_year}-{year.start_year + 2}",
+        first_year=year.start_year, years=2)
+    lines = []
+    for key, levels, expected, hours, cost in (
+        ("een_op_een", "havo,vwo", 20, 400, "24000"),
+        ("interne_rebound", "", 30, 320, "18000"),
+        ("feedback", "", 120, 80, "6000"),
+    ):
+        lines.append(ProgrammeLine.objects.create(
+            programme=programme, intervention=Intervention.objects.get(key=key, school=None),
+            target_levels=levels, expected_students=expected, first_year=year.start_year, years=2,
+            hours=Decimal(hours), staff="docenten en onderwijsassistenten", cost_per_year=Decimal(cost)))
+    for offset in (0, 1):
+        programme_services.save_budget(actor=leader, programme=programme, school_year=year.start_year + offset,
+                                       amount_per_student=Decimal("180.00"), students=295)
+    SchoolProgramme.objects.filter(pk=programme.pk).update(
+        team_consulted_on=date(year.start_year, 6, 2), mr_on=date(year.start_year, 6, 16),
+        mr_outcome=SchoolProgramme.MrOutcome.APPROVED, board_on=date(year.start_year, 6, 30),
+        board_outcome=SchoolProgramme.BoardOutcome.ADOPTED)
+    programme.refresh_from_db()
+    for state in (State.CONSULTATION, State.MR_APPROVED, State.ADOPTED, State.RUNNING):
+        programme_services.transition(programme, state, leader)
+    for line, amount in zip(lines, ("9800", "7150", "2400")):
+        programme_services.add_spending(actor=leader, line=line, school_year=year.start_year,
+                                        period="periode 1", amount=Decimal(amount))
+
+
+def _earlier_decisions(school, year, rates, rng):
+    """Final promotion decisions of the last three school years for the students who were
+    here then (a falling retention rate: `rates`, oldest first), so trends have a history."""
+    from students.models import PromotionDecision, Student
+
+    Decision = PromotionDecision.Decision
+    decisions = []
+    for back, rate in zip((3, 2, 1), rates):
+        for student in Student.objects.filter(school=school, is_active=True, leerjaar__gt=back):
+            roll = rng.random()
+            decision = (Decision.REPEAT if roll < rate else Decision.DOWN if roll < rate + 0.03
+                        else Decision.CONDITIONAL if roll < rate + 0.08 else Decision.PROMOTED)
+            decisions.append(PromotionDecision(
+                student=student, school_year=year.start_year - back, decision=decision,
+                level=student.level, leerjaar=student.leerjaar - back,
+                decided_on=date(year.start_year - back + 1, 7, 8),
+                justification="Achterstand op meerdere kernvakken; besproken met leerling en ouders."
+                if decision == Decision.REPEAT else ""))
+    PromotionDecision.objects.bulk_create(decisions, ignore_conflicts=True)
+
+
+def _slide(n, week_index, start):
+    """How far the weak subject's n-th test lies below the student's level: it slides from
+    September on and recovers once help has started (week index `start`)."""
+    if start is None or week_index < start:
+        return 0.45 * n + 0.8
+    tests_at_start = (start - week_index % 3) / 3
+    return max(0.0, 0.45 * tests_at_start - 0.6 * (n - tests_at_start)) + 0.4
+
+
+def _start_help(student, profile, started, year):
+    """A plan (internal rebound, or one-to-one tutoring for some) and the conversation with
+    the student and parents about it."""
+    from interventions import services as plan_services
+    from interventions.models import Intervention
+    from students import meetings
+    from students.models import Flag, FlagEvent
+
+    weak = profile["weak"]
+    key, title = (("een_op_een", f"Bijles een-op-een {weak.name}") if profile["tutoring"]
+                  else ("interne_rebound", f"Interne rebound {weak.name}"))
+    plan_services.start_plan(actor=student.mentor, student=student, data={
+        "title": title, "intervention": Intervention.objects.filter(key=key, school=None).first(),
+        "need": f"Cijfers voor {weak.name} dalen sinds september; motivatie en planning wankelen.",
+        "goal": f"{weak.name} weer minstens 5,5 bij het rapport van januari",
+        "goal_subject": weak, "goal_grade": Decimal("5.5"),
+        "goal_date": date(year.start_year + 1, 1, 31), "responsible": student.mentor,
+        "started_on": started, "next_evaluation_on": None,
+    })
+    # The plan was made that day, not today: the first action on the flag too.
+    when = timezone.make_aware(datetime.combine(started, time(10)))
+    Flag.objects.filter(student=student, resolved_on__isnull=True, first_action_on__gt=when).update(
+        first_action_on=when)
+    FlagEvent.objects.filter(flag__student=student, kind="first_action", at__gt=when).update(at=when)
+    meetings.record_conversation(
+        actor=student.mentor, student=student, held_on=started,
+        participants=f"{student.given_name}, ouder(s), mentor {student.mentor.get_full_name()}",
+        agreements=f"{student.given_name} gaat twee keer per week naar de "
+                   f"{'bijles' if profile['tutoring'] else 'rebound'} voor {weak.name}; "
+                   f"ouders kijken mee met de planning in de agenda.",
+        follow_up_on=started + timedelta(weeks=6),
+    )
+
+
+def _evaluate_plans(school, today, rng):
+    """Most six-week evaluations happen on time, some a few days late, a few not yet."""
+    from django.core.exceptions import ValidationError
+
+    from interventions import services as plan_services
+    from interventions.models import InterventionPlan, PlanEvaluation
+
+    plans = (InterventionPlan.objects.filter(student__school=school, status=InterventionPlan.Status.ACTIVE,
+                                             next_evaluation_on__lte=today)
+             .select_related("student__mentor").order_by("pk"))
+    for plan in plans:
+        late = rng.choice([None, 0, 0, 0, 0, 1, 3, 6, 9])
+        evaluated_on = plan.next_evaluation_on + timedelta(days=late or 0)
+        if late is None or evaluated_on > today:
+            continue  # still to do: shows as overdue
+        result = rng.choice([PlanEvaluation.GoalResult.MET, PlanEvaluation.GoalResult.MET,
+                             PlanEvaluation.GoalResult.PARTLY])
+        try:
+            plan_services.record_evaluation(
+                actor=plan.student.mentor, plan=plan, evaluated_on=evaluated_on, goal_result=result,
+                decision=PlanEvaluation.Decision.CONTINUE,
+                notes="Cijfers gaan weer omhoog; volgende cyclus afbouwen." if result == "met" else "")
+        except ValidationError:
+            continue
+
+
 def _school_year_so_far(school, year, today, rng):
-    """Grades, weekly signals, plans and conversations from September up to this week.
+    """Grades, weekly signals, flags, plans, evaluations and conversations from September up
+    to this week, as if the portal had been used all along (the flagging ran every Friday).
 
     About one student in eight struggles: one subject slides below 5,5 and their mentor
-    notices motivation and planning; half of them get a plan with a goal for that subject.
+    notices motivation and planning. Half of them get help (some at once, some weeks later),
+    after which the grades recover; the other half do not (yet).
     """
-    from interventions import services as plan_services
-    from interventions.models import Intervention, InterventionPlan
     from students import meetings
-    from students.models import Category, Score, Severity, Student, Subject, TeamReview
-    from students.services import WeekEntry
+    from students.models import Category, Flag, Score, Severity, Student, Subject, TeamReview
 
     first_week = week_start(date(year.start_year, 9, 1) + timedelta(days=6))
     this_week = week_start(today)
@@ -203,10 +340,14 @@ def _school_year_so_far(school, year, today, rng):
     profiles = {}
     for student in students:
         struggles = rng.random() < 0.12
+        helped = struggles and int(student.student_number) % 2 == 0
         profiles[student.pk] = {
             "base": rng.gauss(7.0, 0.55),
             "offsets": {s.pk: rng.gauss(0, 0.45) for s in subjects},
             "weak": rng.choice([s for s in subjects if s.is_core]) if struggles else None,
+            # the week (index) in which help starts: most within three weeks of the concern
+            "start": 4 + rng.choice([0, 0, 1, 1, 2, 3, 5, 7]) if helped else None,
+            "tutoring": helped and int(student.student_number) % 4 == 0,
         }
     # Grades: each subject has a test every three weeks, staggered over the subjects.
     scores = []
@@ -219,7 +360,7 @@ def _school_year_so_far(school, year, today, rng):
                 profile = profiles[student.pk]
                 value = profile["base"] + profile["offsets"][subject.pk] + rng.gauss(0, 0.6)
                 if profile["weak"] == subject:
-                    value -= 0.45 * n + 0.8
+                    value -= _slide(n, index % 3 + 3 * n, profile["start"])
                 scores.append(Score(student=student, subject=subject, test=f"Toets {n + 1}",
                                     date=day, grade=_grade(value), weight=Decimal(1 + (n % 3 == 2)),
                                     period="P1" if day.month >= 8 else "P2"))
@@ -235,9 +376,11 @@ def _school_year_so_far(school, year, today, rng):
                 profile = profiles[student.pk]
                 severities = {c: Severity.NONE for c in Category.values}
                 subject_id, note = None, ""
-                if profile["weak"] and n >= 5:
-                    severities[Category.COGNITIVE] = Severity.CONCERN if n >= 8 else Severity.ATTENTION
-                    severities[Category.MOTIVATION] = Severity.CONCERN if n >= 9 else Severity.ATTENTION
+                recovering = profile["start"] is not None and n >= profile["start"] + 3
+                if profile["weak"] and n >= 5 and not (recovering and n >= profile["start"] + 6):
+                    concern = Severity.ATTENTION if recovering else Severity.CONCERN
+                    severities[Category.COGNITIVE] = concern if n >= 8 else Severity.ATTENTION
+                    severities[Category.MOTIVATION] = concern if n >= 9 else Severity.ATTENTION
                     severities[Category.STUDY_SKILLS] = Severity.ATTENTION
                     subject_id = profile["weak"].pk
                     if n == 8:
@@ -248,30 +391,17 @@ def _school_year_so_far(school, year, today, rng):
                 entries.append(WeekEntry(student=student, severities=severities,
                                          subject_id=subject_id, note=note))
             student_services.record_week(author=mentor, week=week, entries=entries)
-    # Plans for half of the struggling students, started when the concern became clear.
-    if len(weeks) > 9:
-        started = weeks[9]
-        rebound = Intervention.objects.filter(key="interne_rebound", school=None).first()
-        for student in students:
-            weak = profiles[student.pk]["weak"]
-            has_plan = InterventionPlan.objects.filter(student=student).exists()
-            if not weak or int(student.student_number) % 2 or has_plan:
-                continue
-            plan_services.start_plan(actor=student.mentor, student=student, data={
-                "title": f"Interne rebound {weak.name}", "intervention": rebound,
-                "need": f"Cijfers voor {weak.name} dalen sinds september; motivatie en planning wankelen.",
-                "goal": f"{weak.name} weer minstens 5,5 bij het rapport van januari",
-                "goal_subject": weak, "goal_grade": Decimal("5.5"),
-                "goal_date": date(year.start_year + 1, 1, 31), "responsible": student.mentor,
-                "started_on": started, "next_evaluation_on": None,
-            })
-            meetings.record_conversation(
-                actor=student.mentor, student=student, held_on=started,
-                participants=f"{student.given_name}, ouder(s), mentor {student.mentor.get_full_name()}",
-                agreements=f"{student.given_name} gaat twee keer per week naar de rebound voor "
-                           f"{weak.name}; ouders kijken mee met de planning in de agenda.",
-                follow_up_on=started + timedelta(weeks=6),
-            )
+    # The weeks again: plans start when planned, the flagging runs on Friday afternoon.
+    # Only on the first run: flags of earlier weeks cannot be replayed over later ones.
+    if not Flag.objects.filter(student__school=school).exists():
+        for n, week in enumerate(weeks):
+            for student in students:
+                if profiles[student.pk]["start"] == n and week + timedelta(days=1) <= today:
+                    _start_help(student, profiles[student.pk], week + timedelta(days=1), year)
+            friday = timezone.make_aware(datetime.combine(week + timedelta(days=4), time(16)))
+            if n >= 3 and friday < timezone.now():
+                risk.flag_students(school, now=friday)
+        _evaluate_plans(school, today, rng)
     # A team review of the class with most concerns, last week, with one agreed action.
     if len(weeks) > 2:
         held_on = weeks[-2] + timedelta(days=3)
