@@ -142,6 +142,11 @@ def _student_records(demo, mentors, year, rng):
 @transaction.atomic
 def seed(today=None):
     """Build (or refresh) the demo. Returns [(role, email, school names)] for the login table."""
+    from interventions.models import Intervention
+    from interventions.services import load_menukaart
+
+    if not Intervention.objects.filter(school=None).exists():  # e.g. after a test database flush
+        load_menukaart()
     year = SchoolYear.of(today or timezone.localdate())
     rng = random.Random(20260801)
     logins, schools = [], []

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from portal import access
 from portal.models import Role, User
@@ -45,11 +46,25 @@ def school_overview(school):
         .annotate(caseload=Count("mentees", filter=Q(mentees__school=school, mentees__is_active=True)))
         .order_by("last_name", "first_name")
     )
+    levels = _level_year_table(students)
+    mentors = list(mentors)
+    level_table = tables.Table("niveaus", _("Students per level and leerjaar"), [
+        tables.Column("level", _("Level"), numeric=False),
+        *[tables.Column(f"leerjaar_{year}", f"{_('leerjaar')} {year}") for year in YEARS],
+        tables.Column("total", _("Total"))])
+    for row in levels:
+        level_table.rows.append(tables.Row(
+            [tables.Figure(n) if n else "" for n in row["cells"]] + [tables.Figure(row["total"])],
+            header=str(row["label"])))
+    mentor_table = tables.Table("mentoren", _("Mentors and their caseload"), [
+        tables.Column("mentor", _("Mentor"), numeric=False), tables.Column("students", _("Students"))],
+        [tables.Row([tables.Figure(m.caseload)], header=str(m)) for m in mentors])
     return {
         "total": students.count(),
         "without_mentor": students.filter(mentor__isnull=True).count(),
-        "levels": _level_year_table(students),
+        "levels": levels,
         "mentors": mentors,
+        "tables": {"levels": level_table, "mentors": mentor_table},
     }
 
 
@@ -150,9 +165,12 @@ def school_dashboard(school, *, suppress=False, group_url=None, today=None):
 
 
 def school_table(school, key, *, suppress=False):
-    """One table of a school's dashboard by its key (for the downloads), or None."""
-    dashboard = school_dashboard(school, suppress=suppress)
-    return next((t for t in dashboard["tables"].values() if t.key == key), None)
+    """One table of a school's page by its key (for the downloads), or None. Inspectors get
+    the dashboard's tables (suppressed); leaders also the students and mentors tables."""
+    found = list(school_dashboard(school, suppress=suppress)["tables"].values())
+    if not suppress:
+        found += list(school_overview(school)["tables"].values())
+    return next((t for t in found if t.key == key), None)
 
 
 def group_dashboard(school, level, leerjaar, today=None):
@@ -196,6 +214,12 @@ STUDENT_COLUMNS = [
     tables.Column("next_evaluation", "volgende evaluatie", numeric=False),
     tables.Column("goal_result", "laatste evaluatie", numeric=False),
 ]
+
+
+def group_table(group, key):
+    """One table of the drill-down page by its key (for the downloads), or None."""
+    found = [group["figures"], group["weeks"], group["retention"], group_students_table(group)]
+    return next((t for t in found if t.key == key), None)
 
 
 def group_students_table(group):

@@ -66,14 +66,16 @@ def school_export(request, brin, table, fmt):
 
 
 @access.role_required(Role.LEADER)
-def group_export(request, brin, level, leerjaar, fmt):
+def group_export(request, brin, level, leerjaar, table, fmt):
     school = selectors.leader_school(request.user, brin)
-    if fmt not in FORMATS:
-        raise Http404
     group = selectors.group_dashboard(school, _level(level, leerjaar), leerjaar)
-    audit.record(user=request.user, school=school, action=audit.Action.EXPORT, obj=None,
-                 summary=f"dashboard {level} {leerjaar}: lijst van {len(group['rows'])} leerlingen gedownload")
-    return exports.download(selectors.group_students_table(group), f"{school.brin}-{level}-{leerjaar}", fmt)
+    found = selectors.group_table(group, table) if fmt in FORMATS else None
+    if found is None:
+        raise Http404
+    if found.key == "leerlingen":
+        audit.record(user=request.user, school=school, action=audit.Action.EXPORT, obj=None,
+                     summary=f"dashboard {level} {leerjaar}: lijst van {len(group['rows'])} leerlingen gedownload")
+    return exports.download(found, f"{school.brin}-{level}-{leerjaar}-{found.key}", fmt)
 
 
 def _sort(request):

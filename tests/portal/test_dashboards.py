@@ -282,9 +282,24 @@ def test_the_leader_drills_down_to_the_students_of_a_group(client, small_school,
     cells = response.context["group"]["cells"]
     assert (str(cells["students"]), str(cells["flagged"]), str(cells["median_days"])) == ("4", "75,0 %", "7")
     assert AuditEntry.objects.filter(school=school_a, summary__contains="havo 3").exists()
-    download = client.get(reverse("dashboards:group_export", args=["12AB", "havo", 3, "csv"]))
+    download = client.get(reverse("dashboards:group_export", args=["12AB", "havo", 3, "leerlingen", "csv"]))
     text = download.content.decode("utf-8-sig")
     assert "Familie1" in text and small_school[1].student_number in text
+
+
+def test_every_table_of_the_leaders_pages_downloads(client, small_school, leader_a):
+    client.force_login(leader_a)
+    for key in ("groepen", "per-week", "doubleren", "wat-werkt", "programma", "niveaus", "mentoren"):
+        for fmt in ("csv", "xlsx"):
+            response = client.get(reverse("dashboards:school_export", args=["12AB", key, fmt]))
+            assert response.status_code == 200, (key, fmt)
+    for key in ("groep", "per-week", "doubleren", "leerlingen"):
+        response = client.get(reverse("dashboards:group_export", args=["12AB", "havo", 3, key, "xlsx"]))
+        assert response.status_code == 200, key
+    page = client.get(reverse("dashboards:school", args=["12AB"])).content.decode()
+    assert page.count('download>CSV') == 6  # all but the programme's: this school has none
+    mentors = client.get(reverse("dashboards:school_export", args=["12AB", "mentoren", "csv"]))
+    assert "Linda Post;5" in mentors.content.decode("utf-8-sig")
 
 
 def test_an_unknown_group_or_table_is_not_found(client, small_school, leader_a):
@@ -371,6 +386,7 @@ def test_dashboard_pages_run_a_constant_number_of_queries(client, leader_a, insp
     client.force_login(leader_a)
     for url in (reverse("dashboards:school", args=["12AB"]),
                 reverse("dashboards:school_group", args=["12AB", "havo", 1]),
+                reverse("dashboards:group_export", args=["12AB", "havo", 1, "leerlingen", "xlsx"]),
                 reverse("dashboards:school_export", args=["12AB", "groepen", "xlsx"])):
         with django_assert_max_num_queries(16):
             assert client.get(url).status_code == 200
