@@ -58,6 +58,7 @@ def plan_create(request, student_pk):
         services.start_plan(actor=request.user, student=student, data=form.plan_data(), flag=flag)
         messages.success(request, _("Plan started."))
         return redirect(student)
+    audit.record_student_view(user=request.user, student=student, what="nieuw plan")
     return render(request, "interventions/plan_form.html", {
         "form": form, "student": student, "flag": flag, "needs": needs, "settings": settings})
 
@@ -79,6 +80,7 @@ def plan_edit(request, pk):
         messages.success(request, _("Plan saved."))
         return redirect(plan.student)
     today = timezone.localdate()
+    audit.record_student_view(user=request.user, student=plan.student, what=f"plan {plan.pk}")
     return render(request, "interventions/plan_form.html", {
         "form": form, "student": plan.student, "plan": plan, "today": today,
         "settings": selectors.plan_settings_for(plan.student.school),
@@ -101,6 +103,7 @@ def plan_evaluate(request, pk):
             else:
                 messages.success(request, _("Evaluation recorded."))
                 return redirect(plan.student)
+    audit.record_student_view(user=request.user, student=plan.student, what=f"evaluatie plan {plan.pk}")
     return render(request, "interventions/evaluation_form.html", {
         "form": form, "plan": plan, "student": plan.student, "today": today, **context})
 

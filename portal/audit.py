@@ -27,6 +27,15 @@ def record(*, user, school, action, obj=None, object_type="", summary=""):
     )
 
 
+def record_student_view(*, user, student, what=""):
+    """Someone looked at (part of) a student's record; the entry names the student by number.
+
+    The entry is on the student itself, so the log of one student (and the student's own
+    data export) finds every view, whichever page it was on."""
+    summary = f"leerling {student.student_number}" + (f": {what}" if what else "")
+    return record(user=user, school=student.school, action=Action.VIEW, obj=student, summary=summary)
+
+
 def record_many(*, user, entries):
     """Write several entries at once: `entries` are (school, action, obj, summary) tuples."""
     user = user if user is not None and user.is_authenticated else None

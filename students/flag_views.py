@@ -109,6 +109,7 @@ def flag_dismiss(request, pk):
         else:
             messages.success(request, _("Flag dismissed."))
             return redirect("flags:detail", pk=flag.pk)
+    flags.record_flag_view(user=request.user, flag=flag)
     return render(request, "students/flag_dismiss.html", {"flag": flag, "form": form})
 
 

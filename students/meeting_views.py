@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from portal import access
+from portal import access, audit
 
 from . import meetings, selectors
 from .meeting_forms import (
@@ -131,6 +131,7 @@ def review_item_remove(request, pk):
         messages.success(request, _("%(name)s was taken off the agenda.")
                          % {"name": item.student.full_name})
         return redirect(_review_url(item.review))
+    audit.record_student_view(user=request.user, student=item.student, what=f"agendapunt {item.pk}")
     return render(request, "students/review_item_remove.html", {
         "item": item, "action_count": item.actions.count(),
     })
@@ -192,6 +193,7 @@ def conversation_create(request, student_pk):
         meetings.record_conversation(actor=request.user, student=student, **form.cleaned_data)
         messages.success(request, _("Conversation recorded."))
         return redirect(student)
+    audit.record_student_view(user=request.user, student=student, what="driehoeksgesprekken")
     return render(request, "students/conversation_form.html", {
         "form": form, "student": student, "conversations": meetings.conversations_for(student),
     })
@@ -208,6 +210,8 @@ def conversation_edit(request, student_pk, pk):
                                      **{name: form.cleaned_data[name] for name in form.changed_data})
         messages.success(request, _("Saved."))
         return redirect(student)
+    audit.record_student_view(user=request.user, student=student,
+                              what=f"driehoeksgesprek {conversation.pk}")
     return render(request, "students/conversation_form.html", {
         "form": form, "student": student, "conversation": conversation,
     })

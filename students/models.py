@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import School
@@ -80,6 +81,11 @@ class Student(models.Model):
     )
     enrolled_on = models.DateField(_("enrolment date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The retention period (STUDENT_RETENTION_YEARS) runs from this day; see students.privacy.
+    left_on = models.DateField(
+        _("left school on"), null=True, blank=True,
+        help_text=_("Set when the student is made inactive; cleared when they are active again."),
+    )
     sex = models.CharField(
         _("sex"),
         max_length=1,
@@ -107,6 +113,24 @@ class Student(models.Model):
 
     def __str__(self):
         return f"{self.full_name} ({self.student_number})"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if self.sync_left_on() and fields is not None and "is_active" in fields:
+            kwargs["update_fields"] = {*fields, "left_on"}
+        super().save(*args, **kwargs)
+
+    def sync_left_on(self, today=None):
+        """Keep `left_on` in step with `is_active`: the day a student is made inactive starts
+        the retention period; a student who is active again has not left. Returns whether
+        `left_on` changed (bulk writes call this themselves, as they bypass save())."""
+        if self.is_active:
+            changed, self.left_on = self.left_on is not None, None
+        elif self.left_on is None:
+            changed, self.left_on = True, today or timezone.localdate()
+        else:
+            changed = False
+        return changed
 
     def clean(self):
         top = MAX_LEERJAAR.get(self.level)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import access
+from portal import access, audit
 from portal.models import Role
 from portal.schoolyear import SchoolYear
 
@@ -41,6 +41,7 @@ def advice_create(request, student_pk):
         else:
             messages.success(request, _("Advice recorded."))
             return redirect(student)
+    audit.record_student_view(user=request.user, student=student, what="adviezen")
     return render(request, "students/promotion_advice_form.html", {
         "student": student, "form": form, "advice": advice, "school_year": year,
         "decision": promotion.decision_for(student, year),
@@ -61,6 +62,7 @@ def decision(request, student_pk):
         else:
             messages.success(request, _("Final decision recorded."))
             return redirect(student)
+    audit.record_student_view(user=request.user, student=student, what="bevorderingsbesluit")
     return render(request, "students/promotion_decision_form.html", {
         "student": student, "form": form, "school_year": year,
         "decision": promotion.decision_for(student, year),

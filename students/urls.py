@@ -9,4 +9,5 @@ urlpatterns = [
     path("week/", views.week_grid, name="week"),
     path("<int:pk>/", views.student_detail, name="detail"),
     path("<int:pk>/bewerken/", views.student_edit, name="edit"),
+    path("<int:pk>/inzage.zip", views.student_export, name="export"),
 ]

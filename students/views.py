@@ -3,16 +3,17 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import access
+from portal import access, audit
 from portal.models import Role
 from portal.schoolyear import SchoolYear, parse_week, week_label, week_start
 
-from . import flags, meetings, promotion, selectors, services
+from . import flags, meetings, privacy, promotion, selectors, services
 from .forms import StudentFilterForm, StudentNotesForm, WeekGridForm
 from .models import CATEGORY_SHORT, Category, Severity, Subject
 
@@ -59,6 +60,7 @@ def student_detail(request, pk):
         "charts": selectors.score_charts(student, SchoolYear.of(today)),
         "plans": student.intervention_plans.select_related("goal_subject", "responsible"),
         "conversations": meetings.conversations_for(student),
+        "can_export": privacy.can_export(request.user, student),
         **promotion.promotion_context(request.user, student, today),
         **flags.student_flag_context(request.user, student),
     })
@@ -75,7 +77,19 @@ def student_edit(request, pk):
         })
         messages.success(request, _("Saved."))
         return redirect(student)
+    audit.record_student_view(user=request.user, student=student, what="notities")
     return render(request, "students/student_edit.html", {"student": student, "form": form})
+
+
+def student_export(request, pk):
+    """A student's full record (right of access): a ZIP with JSON and a CSV per kind."""
+    student = get_object_or_404(selectors.students_for(request.user), pk=pk)
+    if not privacy.can_export(request.user, student):
+        raise PermissionDenied
+    filename, content = privacy.export_archive(actor=request.user, student=student)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @access.role_required(Role.MENTOR)
