@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 
 from interventions.models import Intervention, InterventionPlan, PlanEvaluation
-from portal import access
+from portal import access, disclosure
 from portal.models import Role
 from portal.schoolyear import SchoolYear
 from students.models import Category, Flag, RiskLevel, Score, Severity, Signal, Student
@@ -158,6 +158,44 @@ def accounting(programme, school_year):
         "planned": sum((row["planned"] for row in lines), Decimal("0")),
         "spent": sum((row["spent"] for row in lines), Decimal("0")),
     }
+
+
+# --- For readers who may not see students (inspectors): small cells hidden ----------------
+
+def scan_for_inspectors(scan):
+    """The schoolscan with every cell of fewer than ten students shown as "<10"."""
+    def group(g):
+        n = g["students"]
+        worst = g.get("worst_subject")
+        return {**g, "students": disclosure.count(n), "attention": disclosure.count(g["attention"]),
+                "high": disclosure.count(g["high"]), "flagged_share": disclosure.share(g["flagged_share"], n),
+                "areas": {a: disclosure.count(c) for a, c in g["areas"].items()},
+                "area_shares": {a: disclosure.share(v, n) for a, v in g["area_shares"].items()},
+                "worst_subject": worst and {**worst, "below": disclosure.count(worst["below"]),
+                                            "students": disclosure.count(worst["students"]),
+                                            "share": disclosure.share(worst["share"], worst["students"])}}
+
+    return {**scan, "rows": [group(g) for g in scan["rows"]], "totals": group(scan["totals"]),
+            "worst_subjects": [{**w, "below": disclosure.count(w["below"]),
+                                "students": disclosure.count(w["students"]),
+                                "share": disclosure.share(w["share"], w["students"])}
+                               for w in scan["worst_subjects"]]}
+
+
+def _line_for_inspectors(row):
+    reach = row["reach"]
+    return {**row, "reach": disclosure.count(reach), "reach_share": disclosure.share(row.get("reach_share"), reach),
+            "met_share": disclosure.share(row["met_share"], row.get("plans", reach)),
+            "flags_resolved": disclosure.count(row["flags_resolved"])}
+
+
+def progress_for_inspectors(progress):
+    """Reach per line with small cells hidden (the plans counted are students' plans)."""
+    return [_line_for_inspectors(row) for row in progress]
+
+
+def accounting_for_inspectors(report):
+    return {**report, "lines": [_line_for_inspectors(row) for row in report["lines"]]}
 
 
 def version_diffs(programme):

@@ -81,6 +81,8 @@ def programme_scan(request, pk):
             _error(request, error)
         return redirect("schoolplans:scan", programme.pk)
     scan = selectors.schoolscan(programme.school, timezone.localdate())
+    if not _can_edit(request, programme):
+        scan = selectors.scan_for_inspectors(scan)
     return _page(request, "schoolplans/scan.html", programme, "scan", scan=scan, form=form,
                  conclusions=programme.conclusions.all())
 
@@ -166,7 +168,9 @@ def programme_execution(request, pk):
         except ValidationError as error:
             _error(request, error)
             return redirect("schoolplans:execution", programme.pk)
-    progress = selectors.programme_progress(programme).values()
+    progress = list(selectors.programme_progress(programme).values())
+    if not _can_edit(request, programme):
+        progress = selectors.progress_for_inspectors(progress)
     adjustments = [a for line in programme.lines.prefetch_related("adjustments").select_related("intervention")
                    for a in line.adjustments.all()]
     return _page(request, "schoolplans/execution.html", programme, "execution", progress=progress,
@@ -196,7 +200,10 @@ def _report(request, pk):
         year = SchoolYear.parse(request.GET["jaar"]).start_year
     except (KeyError, ValueError):
         year = programme.first_year
-    return programme, selectors.accounting(programme, year)
+    report = selectors.accounting(programme, year)
+    if not _can_edit(request, programme):
+        report = selectors.accounting_for_inspectors(report)
+    return programme, report
 
 
 @readers

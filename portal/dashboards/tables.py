@@ -14,10 +14,11 @@ from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.disclosure import SMALL_CELL
 from portal.schoolyear import SchoolYear
 from students.models import Level
 
-SMALL = 10  # cells of fewer students than this are suppressed for inspectors
+SMALL = SMALL_CELL  # cells of fewer students than this are suppressed for inspectors
 RETENTION_TARGET = 3.8  # % repeaters, the sector's target (VO-raad / OCW)
 
 # Traffic lights: (good when at least / at most, watch when at least / at most).
