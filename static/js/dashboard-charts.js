@@ -1,14 +1,7 @@
 // Draws the dashboard charts from the JSON the page embeds (#dashboard-charts). Every chart
 // has the same figures in a table beside it (for screen readers, print and "<10" cells,
-// which are gaps here). Also: print buttons, and tables folded away open up for print.
+// which are gaps here). Print buttons and folded tables for print: static/js/portal.js.
 (function () {
-  document.querySelectorAll("[data-print]").forEach((button) => {
-    button.addEventListener("click", () => window.print());
-  });
-  window.addEventListener("beforeprint", () => {
-    document.querySelectorAll("details.chart-table").forEach((d) => { d.open = true; });
-  });
-
   const source = document.getElementById("dashboard-charts");
   if (!source || !window.Chart) return;
   const data = JSON.parse(source.textContent);

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from students.models import Signal
+from students.models import Category, Signal
 from tests.browser.test_login_journey import log_in
 from tests.conftest import make_student
 
@@ -34,3 +34,34 @@ def test_a_mentor_records_the_week_and_sees_it_on_the_timeline(page, mentor_a, s
     timeline = page.get_by_role("region", name="Tijdlijn")
     expect(timeline).to_contain_text(re.compile("motivatie en betrokkenheid", re.IGNORECASE))
     expect(timeline).to_contain_text("Zit er niet lekker in sinds de herfstvakantie.")
+
+
+def test_the_week_grid_fits_a_laptop_screen_and_scrolls_inside_its_frame_on_a_phone(page, mentor_a, school_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.schoolyear import week_start
+    from students import services
+
+    last_week = week_start(timezone.localdate()) - timedelta(weeks=1)
+    students = [make_student(school_a, mentor_a, given_name=given, tussenvoegsel="van den", family_name=family)
+                for given, family in (("Zoë", "Heuvel-Achterberg"), ("Mohammed", "Boukhari"))]
+    # Last week's concerns come back in this week's grid, marked ↻, in every column.
+    services.record_week(author=mentor_a, week=last_week, entries=[
+        services.WeekEntry(student=s, severities={c: 1 for c in Category.values}) for s in students])
+    log_in(page, mentor_a.email)
+    frame = page.locator(".week-grid")
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/leerlingen/week/")
+    expect(page.locator(".carried-mark").first).to_be_visible()
+    assert frame.evaluate("el => el.scrollWidth <= el.clientWidth"), "the grid needs sideways scrolling at 1280 px"
+    assert page.locator("input.note").first.bounding_box()["width"] >= 144  # room for a few words
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/leerlingen/week/")
+    assert page.evaluate("document.documentElement.scrollWidth") == 360  # the page itself does not scroll
+    frame.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    name = page.get_by_role("link", name="Heuvel-Achterberg, Zoë van den")
+    assert 0 <= name.bounding_box()["x"] < 30  # the names stay in view while the cells scroll
