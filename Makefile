@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # Local development defaults; a real deployment sets these in its environment.
 export DEBUG ?= 1
 
-.PHONY: run test worker install messages makemessages assets migrate demo clean
+.PHONY: run test worker install messages makemessages assets migrate demo clean bench-load bench-pg-restart
 
 # Re-install only when the requirement files change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -39,11 +39,27 @@ worker: install
 
 # Maintainers: refresh the translation catalogues (needs GNU gettext) ...
 makemessages: install
-	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --no-obsolete
+	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 
 # ... and the vendored Bootstrap/Chart.js from the npm registry (needs npm; output is committed).
 assets: install
 	$(PY) manage.py vendor_assets
+
+# Benchmarks (bench/, run by hand). The load test's generator, locust, lives in a virtualenv
+# of its own so that the app's dependencies stay lean.
+LOCUST_VENV := bench/out/locust-venv
+$(LOCUST_VENV)/.installed: bench/requirements.txt
+	test -x $(LOCUST_VENV)/bin/python || $(PYTHON) -m venv $(LOCUST_VENV) || python3 -m venv $(LOCUST_VENV)
+	$(LOCUST_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+# e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/leerroute_loadbench make bench-load BENCH_ARGS="--duration 60"
+bench-load: install $(LOCUST_VENV)/.installed
+	$(PY) bench/load_week_grid.py $(BENCH_ARGS)
+
+# A throwaway PostgreSQL cluster of its own (initdb/pg_ctl), restarted under load.
+bench-pg-restart: install
+	$(PY) bench/pg_restart.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles

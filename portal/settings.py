@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # django-axes must come last: it turns a locked-out login into its lockout page.
@@ -171,7 +172,7 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")  # collectstatic writes here
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -193,11 +194,33 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process so the embedded setup needs no services.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# acks_late: a task is acknowledged when it has run, so one whose worker died is delivered
+# again (tasks are idempotent; see students/tasks.py). With Redis that happens after the
+# visibility timeout, which must exceed the longest task (an import of 1M rows takes < 1 min).
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60),
+    # A broker that is down or unreachable costs a request a few seconds, never a hang;
+    # portal.queueing then keeps the work (nothing the user saved is lost).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}
+# A score import job without progress for this long has lost its worker and is started again
+# (students.job_queue, checked every minute by Celery beat).
+IMPORT_STALL_MINUTES = env.int("IMPORT_STALL_MINUTES", default=15)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "resume-import-jobs": {
+        "task": "students.tasks.resume_import_jobs",
+        "schedule": 60.0,
+        "options": {"expires": 55},  # while no worker runs, they do not pile up
+    },
     "purge-audit-log": {
         "task": "portal.tasks.purge_audit_log",
         "schedule": crontab(hour=2, minute=30),
@@ -210,10 +233,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interventions.tasks.remind_overdue_evaluations",
         "schedule": crontab(hour=7, minute=0),
     },
+    "anonymise-leavers": {
+        "task": "students.tasks.anonymise_leavers",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 # Audit entries are personal data too; keep them as long as the school needs to account.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+# Students who left school longer ago are anonymised nightly (students.privacy): two years
+# after leaving is the term Dutch schools keep a leerlingdossier (the former Vrijstellingsbesluit
+# Wbp; Kennisnet's Bewaartermijnenoverzicht).
+STUDENT_RETENTION_YEARS = env.int("STUDENT_RETENTION_YEARS", default=2)
 
 LOGGING = {
     "version": 1,

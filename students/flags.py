@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from portal import access, audit
 from portal.models import Role
+from portal.queueing import queue_after_commit, run_here
 from portal.schoolyear import SchoolYear
 
 from . import risk
@@ -161,8 +162,9 @@ def dismiss(*, actor, flag, reason):
 def _reflag_after_commit(school):
     from .tasks import flag_school
 
-    # robust: recomputing is a job of its own; its failure is logged, the saved change stays.
-    transaction.on_commit(lambda: flag_school.delay(school.pk), robust=True)
+    # Recomputing is a job of its own: its failure is logged and the saved change stays; when
+    # the broker is down it runs here, after the commit.
+    queue_after_commit(flag_school, school.pk, if_refused=run_here)
 
 
 @transaction.atomic

@@ -3,7 +3,17 @@ from django.core.validators import FileExtensionValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a roster of 2,000 students is well under 1 MB
+from .models import ImportJob
+
+
+def _size_problem(upload, kind):
+    """The importer's own size limit (importers.IMPORT_LIMITS), checked before a job is made."""
+    from .importers import size_problem
+
+    problem = size_problem(upload.size, kind)
+    if problem:
+        raise forms.ValidationError(problem)
+    return upload
 
 
 class RosterUploadForm(forms.Form):
@@ -31,17 +41,10 @@ class RosterUploadForm(forms.Form):
         return self.cleaned_data.get("school") or self.single_school
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB; is this the roster?"))
-        return upload
+        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.ROSTER)
 
 
 # Score import -------------------------------------------------------------------------------------
-
-# A school year's cijferlijst of a large school (1,000,000 rows) is about 40 MB as CSV.
-MAX_SCORE_UPLOAD_BYTES = 200 * 1024 * 1024
-
 
 def _score_kinds():
     from .importers import SCORE_KINDS
@@ -65,11 +68,7 @@ class ScoreUploadForm(RosterUploadForm):
         self.fields["kind"].choices += _score_kinds()
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_SCORE_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 200 MB; split it, for example "
-                                          "per period."))
-        return upload
+        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.SCORES)
 
 
 class ScoreMappingForm(forms.Form):

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from portal import access
 from portal.models import Role
 
-from . import importers
+from . import importers, job_queue
 from .forms_import import RosterUploadForm, ScoreMappingForm, ScoreUploadForm
 from .models import ImportJob
 
@@ -167,6 +167,9 @@ def scores_confirm(request, pk):
 def job_status(request, pk):
     """The progress partial the preview page polls; once the job is finished, htmx reloads the page."""
     job = get_object_or_404(score_jobs(request.user), pk=pk)
+    if job_queue.is_waiting(job) and job_queue.send_waiting(
+            [job.pk], unless_tried_within=job_queue.POLL_RETRY):  # the broker is back
+        job.refresh_from_db()
     if request.htmx and job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         return HttpResponseClientRefresh()
     return render(request, "students/_job_progress.html", {"job": job})

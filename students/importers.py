@@ -11,17 +11,26 @@ any error writes nothing.
   (Cito / LVS), up to millions of rows in bounded memory: read in chunks, checked in a first
   pass, written in a second pass in one transaction (COPY into a staging table and one
   INSERT … ON CONFLICT on PostgreSQL), idempotent by the natural key.
+
+Before pandas or calamine reads a file, it is checked against IMPORT_LIMITS (size, columns,
+line length, cells, and for XLSX the zip archive itself), so that a wrong or hostile file is
+refused with a message instead of taking the memory or time of the process.
 """
 
 import codecs
+import csv
 import io
 import logging
 import re
+import struct
 import unicodedata
+import zipfile
+import zlib
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +38,15 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from python_calamine import CalamineWorkbook
 
 from portal import audit
 from portal.models import Membership
+from portal.queueing import queue_after_commit, run_here
 
 from . import selectors, services
 from .models import (MAX_LEERJAAR, ColumnMapping, ImportJob, Level, Score, StandardisedResult,
@@ -44,6 +55,9 @@ from .models import (MAX_LEERJAAR, ColumnMapping, ImportJob, Level, Score, Stand
 logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 10
+MAX_SHOWN_CHARS = 200  # of a cell or a column name in a preview or an error; longer is cut with "…"
+MAX_SHOWN_REASON = 1_000
+MAX_HEADER_CHARS = 200  # a column name; a longer first-row cell is a title or data, not a header
 MAX_FIELD_LENGTH = {
     "student_number": Student._meta.get_field("student_number").max_length,
     "given_name": Student._meta.get_field("given_name").max_length,
@@ -123,15 +137,16 @@ class RowError:
     reason: str
 
     def as_dict(self):
-        return asdict(self)
+        return {"row": self.row, "column": shown(self.column), "value": shown(self.value),
+                "reason": shown(self.reason, MAX_SHOWN_REASON)}
 
     def __str__(self):
         where = f"row {self.row}" if self.row else "file"
         if self.column:
-            where += f", column '{self.column}'"
+            where += f", column '{shown(self.column)}'"
         if self.row:
-            where += f", value '{self.value}'"
-        return f"{where}: {self.reason}"
+            where += f", value '{shown(self.value)}'"
+        return f"{where}: {shown(self.reason, MAX_SHOWN_REASON)}"
 
 
 @dataclass
@@ -193,13 +208,16 @@ def import_roster(*, school, path_or_file, filename=None, actor=None, dry_run=Fa
     columns, ignored, missing = _match_columns(header)
     result.columns = [[c.field, header[i]] for c, i in columns]
     result.ignored_columns = ignored
-    result.preview_rows = [{"row": number, "cells": [cells[i] for _c, i in columns]}
+    result.preview_rows = [{"row": number, "cells": [shown(cells[i]) for _c, i in columns]}
                            for number, cells in rows[:PREVIEW_ROWS]]
     if missing:
         result.errors.append(RowError(None, "", "", _(
             "Required columns are missing: %(columns)s. Columns found: %(found)s."
         ) % {"columns": ", ".join(c.headers[0] for c in missing),
              "found": ", ".join(h for h in header if h) or "—"}))
+        return result
+    if not rows:
+        result.errors.append(RowError(None, "", "", no_rows_message()))
         return result
 
     records = _parse_rows(rows, [(c, i, header[i]) for c, i in columns], school=school,
@@ -224,53 +242,63 @@ def import_roster(*, school, path_or_file, filename=None, actor=None, dry_run=Fa
 
 
 def _read_table(path_or_file, filename):
-    """(header, rows, error): every cell as stripped text, header as written."""
+    """(header, rows, error): every cell as stripped text, header as written.
+
+    The file is checked against the import limits before pandas reads it (see `_scan_csv` and
+    `_check_workbook`); a roster is small, so it is then read whole.
+    """
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        return [], [], _("Upload a .csv or .xlsx file; got %(name)s.") % {"name": filename}
     try:
-        data = _read_bytes(path_or_file)
+        with _opened(path_or_file) as file:
+            problem = size_problem(_file_size(file), ImportJob.Kind.ROSTER)
+            if problem:
+                return [], [], problem
+            max_cells = import_limit("IMPORT_ROSTER_MAX_CELLS")
+            if suffix in (".xlsx", ".xlsm"):
+                _check_workbook(file, max_cells=max_cells)
+                file.seek(0)
+                frame, error = _read_xlsx(file.read())
+            else:
+                shape = _scan_csv(file)
+                if shape.lines * shape.columns > max_cells:
+                    raise _FileProblem(too_many_cells(shape.lines, shape.columns, max_cells))
+                file.seek(0)
+                frame, error = _read_csv(file.read(), shape)
     except OSError:
         return [], [], _("The file could not be opened; upload it again.")
-    suffix = Path(filename or "").suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        frame, error = _read_xlsx(data)
-    elif suffix in (".csv", ".txt"):
-        frame, error = _read_csv(data)
-    else:
-        return [], [], _("Upload a .csv or .xlsx file; got %(name)s.") % {"name": filename}
+    except _FileProblem as problem:
+        return [], [], str(problem)
     if error:
         return [], [], error
     table = [[str(cell).strip() for cell in row] for row in frame.to_numpy().tolist()]
     if not table or not any(table[0]):
         return [], [], _("The file is empty: the first row should hold the column names.")
-    return table[0], table[1:], None
+    return table[0], table[1:], header_problem(table[0])
 
 
-def _read_bytes(path_or_file):
+def _opened(path_or_file):
+    """A context with the open binary file: an open file is left open, a path is opened and closed."""
     if hasattr(path_or_file, "read"):
-        if hasattr(path_or_file, "seek"):
-            path_or_file.seek(0)
-        return path_or_file.read()
-    return Path(path_or_file).read_bytes()
+        return nullcontext(path_or_file)
+    return open(path_or_file, "rb")  # noqa: SIM115 - closed by the caller's with
 
 
-def _read_csv(data):
+def _read_csv(data, shape):
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            return None, _("The file is not readable text: save it as CSV in UTF-8 or Windows-1252.")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        text = data.decode(shape.encoding)
+    except UnicodeError:
+        return None, _("The file is not readable text: save it as CSV in UTF-8 or Windows-1252.")
     try:
         # header=None keeps the headers exactly as written (pandas would rename duplicates);
         # skip_blank_lines=False keeps every line, so row numbers match the spreadsheet.
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
+        frame = pd.read_csv(io.StringIO(text), sep=shape.delimiter, header=None, dtype=str,
                             keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         return None, _("The file is empty: the first row should hold the column names.")
     except pd.errors.ParserError as exc:
-        return None, _("The file could not be read as CSV (%(detail)s).") % {"detail": exc}
+        return None, csv_parser_problem(exc)
     return frame, None
 
 
@@ -281,6 +309,382 @@ def _read_xlsx(data):
     except Exception:  # noqa: BLE001 - any broken or disguised file is one message to the user
         return None, _("The file could not be read as an Excel workbook (.xlsx).")
     return frame, None
+
+
+# Limits: what a file may be before it is read ----------------------------------------------------
+#
+# A school's export is small and regular. A file far outside these bounds is not one: it is refused
+# with a message before pandas or calamine reads it, so that no upload can take the memory or the
+# time of a web or worker process, and nothing is written. Each limit is a Django setting of the
+# same name; these are the defaults.
+
+IMPORT_LIMITS = {
+    # The file as uploaded. A roster of 2,000 students is well under 1 MB; a school year's
+    # cijferlijst of a large school (1,000,000 rows) is about 40 MB as CSV.
+    "IMPORT_ROSTER_MAX_BYTES": 10 * 1024 * 1024,
+    "IMPORT_SCORE_MAX_BYTES": 200 * 1024 * 1024,
+    # An export has a few dozen columns (Excel itself stops at 16,384).
+    "IMPORT_MAX_COLUMNS": 1_000,
+    # CSV: a line of an export is well under 1 KB.
+    "IMPORT_MAX_LINE_BYTES": 1024 * 1024,
+    # Rows × columns of the table, empty cells included. A roster is read whole. A score XLSX is
+    # read whole by calamine, which allocates the whole rectangle from the first to the last cell:
+    # Excel's 1,048,576 rows of 16 columns. A score CSV is read in chunks, so it has no such limit.
+    "IMPORT_ROSTER_MAX_CELLS": 1_000_000,
+    "IMPORT_SCORE_XLSX_MAX_CELLS": 1_048_576 * 16,
+    # XLSX is a zip archive of XML parts: their unpacked size together, how many times one part
+    # may be compressed (100, Apache POI's default too) and how many parts there may be.
+    "IMPORT_XLSX_MAX_UNPACKED_BYTES": 1024 * 1024 * 1024,
+    "IMPORT_XLSX_MAX_RATIO": 100,
+    "IMPORT_XLSX_MAX_PARTS": 1_000,
+}
+_CSV_BLOCK = 1024 * 1024
+_RATIO_GRACE_BYTES = 1024 * 1024  # smaller parts (styles, themes) may compress as well as they like
+
+
+class _FileProblem(Exception):
+    """A problem with the file as a whole; its message is for the user."""
+
+
+def import_limit(name):
+    return getattr(settings, name, IMPORT_LIMITS[name])
+
+
+def shown(text, limit=MAX_SHOWN_CHARS):
+    """A cell as a preview or an error shows it: long text is cut, so that a 10 MB cell is not
+    copied into every page and job row that mentions it."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _number(value):
+    return formats.number_format(value, force_grouping=True)
+
+
+def size_problem(size, kind):
+    """The message for a file of `size` bytes too large to import as `kind` (ImportJob.Kind), or None."""
+    if kind == ImportJob.Kind.ROSTER:
+        top = import_limit("IMPORT_ROSTER_MAX_BYTES")
+        message = _("The file is %(size)s; a roster file may be at most %(max)s. Is this the roster?")
+    else:
+        top = import_limit("IMPORT_SCORE_MAX_BYTES")
+        message = _("The file is %(size)s; a score file may be at most %(max)s. Split it, for example "
+                    "per period.")
+    if size > top:
+        return message % {"size": filesizeformat(size), "max": filesizeformat(top)}
+    return None
+
+
+def too_many_columns(count):
+    return _("The file has %(count)s columns; an import reads at most %(max)s. Is this the right file?") % {
+        "count": _number(count), "max": _number(import_limit("IMPORT_MAX_COLUMNS"))}
+
+
+def too_many_cells(rows, columns, top):
+    return _("The file spans %(rows)s rows of %(columns)s columns: more than an import reads (at most "
+             "%(max)s cells). Delete the empty rows and columns, or is this the wrong file?") % {
+        "rows": _number(rows), "columns": _number(columns), "max": _number(top)}
+
+
+def header_problem(header):
+    """A first row that cannot be column names (a title, or data), or None."""
+    for number, name in enumerate(header, start=1):
+        if len(name) > MAX_HEADER_CHARS:
+            return _("Column %(number)s of the first row holds %(length)s characters; the first row "
+                     "should hold the column names.") % {"number": number, "length": _number(len(name))}
+    return None
+
+
+def csv_parser_problem(exc):
+    """pandas' parser error as a person can act on it."""
+    text = str(exc)
+    if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
+        expected, line, found = match.groups()
+        return _("Line %(line)s has %(found)s cells where the first line has %(expected)s. A value "
+                 "with the separator in it (such as 5,5 in a file separated by commas) must be in "
+                 "quotes; or save the file with ; as the separator.") % {
+            "line": line, "found": found, "expected": expected}
+    if match := re.search(r"EOF inside string starting at row (\d+)", text):
+        return _('A quote (") opened in line %(line)s is never closed.') % {
+            "line": int(match.group(1)) + 1}
+    return _("The file could not be read as CSV (%(detail)s).") % {"detail": shown(text)}
+
+
+def _file_size(file):
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    file.seek(0)
+    return size
+
+
+# CSV: one pass over the bytes before pandas reads them ------------------------------------------
+
+@dataclass(frozen=True)
+class _CsvShape:
+    encoding: str  # for pandas: utf-8-sig, cp1252 or utf-16
+    delimiter: str
+    columns: int  # of the first line with content
+    lines: int  # the number of lines (the last one may lack its line end)
+
+
+_DELIMITERS = (",", ";", "\t", "|")  # the one the first line holds most of; "," on a tie
+# "ë" written as UTF-8 and read as Windows-1252 is "Ã«": in a file that is not UTF-8 throughout,
+# such pairs mean that some lines are UTF-8 and others not.
+_UTF8_AS_CP1252 = re.compile(rb"\xc3[\x80-\xbf]")
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # the five bytes Windows-1252 leaves undefined
+
+
+def _scan_csv(file):
+    """Encoding, delimiter, columns and lines of a CSV file, from one pass over its bytes in
+    blocks of 1 MB, in bounded memory. Binary data, a line longer than IMPORT_MAX_LINE_BYTES,
+    more than IMPORT_MAX_COLUMNS columns and a mix of encodings are refused (a _FileProblem) —
+    the first two as soon as the block that shows them is read."""
+    max_line = import_limit("IMPORT_MAX_LINE_BYTES")
+    file.seek(0)
+    first = file.read(_CSV_BLOCK)
+    utf16 = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    decoder = None if utf16 else codecs.getincrementaldecoder("utf-8")()
+    not_utf8 = not_cp1252 = None  # the line of the first such byte
+    utf8_pairs = False
+    lines, line_length, block = 0, 0, first
+    while block:
+        if not utf16 and (nul := block.find(b"\x00")) >= 0:
+            raise _FileProblem(_(
+                "This is not a text file (line %(line)s holds binary data), so not a CSV file. Save "
+                "the export as CSV, or upload an Excel workbook as .xlsx."
+            ) % {"line": _number(lines + block.count(b"\n", 0, nul) + 1)})
+        ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
+        lengths = np.diff(ends, prepend=-1) - 1  # of the lines that end in this block
+        if len(ends):
+            lengths[0] += line_length
+            line_length = len(block) - int(ends[-1]) - 1
+        else:
+            line_length += len(block)
+        too_long = np.flatnonzero(lengths > max_line)
+        if len(too_long) or line_length > max_line:
+            raise _FileProblem(_(
+                "Line %(line)s is longer than %(max)s; the lines of an export are short. Is this the "
+                "right file?") % {"line": _number(lines + (int(too_long[0]) if len(too_long) else len(ends)) + 1),
+                                  "max": filesizeformat(max_line)})
+        if decoder and not_utf8 is None:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                not_utf8 = lines + block.count(b"\n", 0, max(0, exc.start)) + 1
+        if not utf16:
+            utf8_pairs = utf8_pairs or bool(_UTF8_AS_CP1252.search(block))
+            if not_cp1252 is None and (match := _NOT_CP1252.search(block)):
+                not_cp1252 = lines + block.count(b"\n", 0, match.start()) + 1
+        lines += len(ends)
+        block = file.read(_CSV_BLOCK)
+    lines += line_length > 0
+    if decoder and not_utf8 is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            not_utf8 = lines
+    if not_utf8 is not None and (utf8_pairs or not_cp1252 is not None):
+        if not_cp1252 is not None and not utf8_pairs:
+            raise _FileProblem(_("Line %(line)s is not readable text: save the file as CSV in UTF-8 "
+                                 "or Windows-1252.") % {"line": _number(not_cp1252)})
+        raise _FileProblem(_(
+            "The file mixes two encodings: line %(line)s is not UTF-8 while other lines are. Save it "
+            "again as CSV UTF-8.") % {"line": _number(not_utf8)})
+    encoding = "utf-16" if utf16 else "cp1252" if not_utf8 is not None else "utf-8-sig"
+    text = first.decode(encoding, errors="replace")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(_DELIMITERS, key=first_line.count)
+    columns = len(next(csv.reader([first_line], delimiter=delimiter), []))
+    if columns > import_limit("IMPORT_MAX_COLUMNS"):
+        raise _FileProblem(too_many_columns(columns))
+    return _CsvShape(encoding, delimiter, columns, lines)
+
+
+# XLSX: the zip archive and its sheets, checked before calamine opens it --------------------------
+#
+# calamine reads a sheet whole into a rectangle from its first to its last cell, empty cells
+# included; a workbook of 2 KB with cells A1 and XFD1048576 asks for 17 billion cells and aborts
+# the process. So every part of the archive is read once, unpacked a block at a time, and the
+# rectangle its cells span is worked out from their references (<c r="B12">) before calamine
+# sees the file. calamine itself refuses a part that unpacks to more than the archive says.
+
+_CELL_START = re.compile(rb"<c[\s/>]")
+# A cell as Excel and the common libraries write it: its reference first and only once.
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: (?!r=)[\w:.-]+="[^"]*")*\s*/?>')
+_PREFIXED_CELL = re.compile(rb"<[\w.-]+:c[\s/>]")
+_ROW_OR_CELL_START = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)[\s/>]")
+# calamine also reads attributes that no whitespace separates (<c r="A1"r="XFD1">).
+_ATTRIBUTES = rb'(?:\s+[^\s=/>"\']+\s*=\s*(?:"[^"]*"|\'[^\']*\')(?:\s*[^\s=/>"\']+\s*=\s*(?:"[^"]*"|\'[^\']*\'))*)?'
+_ROW_OR_CELL = re.compile(rb"<(?:[\w.-]+:)?(row|c)(" + _ATTRIBUTES + rb")\s*/?>")
+_ATTRIBUTE = re.compile(rb'([^\s=]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_REFERENCE = re.compile(rb"\s*([A-Za-z]{1,7})([0-9]{1,10})\s*")
+
+
+def _check_workbook(file, *, max_cells):
+    """Refuse (a _FileProblem) an XLSX file that is no workbook, a zip bomb, or a sheet whose
+    cells span more than IMPORT_MAX_COLUMNS columns or `max_cells` cells."""
+    unreadable = _("The file could not be read as an Excel workbook (.xlsx).")
+    file.seek(0)
+    if file.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE file: .xls, or encrypted .xlsx
+        raise _FileProblem(_("This is an old Excel file (.xls) or a workbook with a password; save it "
+                             "in Excel as .xlsx (Excel workbook) without a password."))
+    max_parts = import_limit("IMPORT_XLSX_MAX_PARTS")
+    directory = _zip_directory_size(file)
+    if directory is None:
+        raise _FileProblem(unreadable)
+    if directory > max_parts * 1024:  # read before the parts are counted: ~100 bytes a part
+        raise _FileProblem(_too_many_parts(directory // 100))
+    try:
+        file.seek(0)
+        archive = zipfile.ZipFile(file)
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        raise _FileProblem(unreadable) from None
+    if len(parts) > max_parts:
+        raise _FileProblem(_too_many_parts(len(parts)))
+    names = {part.filename for part in parts}
+    # calamine opens whatever format it recognises; only an .xlsx is checked here.
+    if "xl/workbook.xml" not in names or {"content.xml", "xl/workbook.bin"} & names:
+        raise _FileProblem(_("This is not an .xlsx workbook; open it in Excel or LibreOffice and save "
+                             "it as .xlsx (Excel workbook)."))
+    ratio = import_limit("IMPORT_XLSX_MAX_RATIO")
+    for part in parts:
+        if part.file_size > _RATIO_GRACE_BYTES and part.file_size > ratio * max(part.compress_size, 1):
+            raise _FileProblem(_(
+                "The workbook unpacks to far more than its size: %(part)s is compressed %(ratio)s "
+                "times, where a genuine export stays under %(max)s. Save it again in Excel as a new "
+                "workbook, or export CSV.") % {
+                "part": shown(part.filename, 100), "ratio": _number(part.file_size // max(part.compress_size, 1)),
+                "max": _number(ratio)})
+    unpacked, top = sum(part.file_size for part in parts), import_limit("IMPORT_XLSX_MAX_UNPACKED_BYTES")
+    if unpacked > top:
+        raise _FileProblem(_("The workbook unpacks to %(size)s; at most %(max)s can be read. Export "
+                             "CSV instead.") % {"size": filesizeformat(unpacked), "max": filesizeformat(top)})
+    max_columns = import_limit("IMPORT_MAX_COLUMNS")
+    try:
+        for part in parts:
+            rows, columns = _cell_extent(archive, part)
+            if columns > max_columns:
+                raise _FileProblem(too_many_columns(columns))
+            if rows * columns > max_cells:
+                raise _FileProblem(too_many_cells(rows, columns, max_cells))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+            zlib.error):
+        raise _FileProblem(unreadable) from None
+
+
+def _too_many_parts(count):
+    return _("The workbook consists of %(count)s parts; one to import has at most %(max)s. Copy the "
+             "sheet into a new workbook, or export CSV.") % {
+        "count": _number(count), "max": _number(import_limit("IMPORT_XLSX_MAX_PARTS"))}
+
+
+def _zip_directory_size(file):
+    """The size in bytes of a zip archive's central directory, as its end record says, or None
+    when there is no end record. Python's zipfile reads the whole directory at once; a directory
+    of millions of entries is refused before that."""
+    size = _file_size(file)
+    start = max(0, size - (22 + 65535 + 20))  # the end record, its comment, the zip64 locator
+    file.seek(start)
+    tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    directory = struct.unpack("<I", tail[at + 12:at + 16])[0]
+    if at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":  # zip64: the size is in its own record
+        file.seek(struct.unpack("<Q", tail[at - 12:at - 4])[0])
+        record = file.read(56)
+        if len(record) < 56 or record[:4] != b"PK\x06\x06":
+            return None
+        directory = struct.unpack("<Q", record[40:48])[0]
+    return directory
+
+
+def _cell_extent(archive, part):
+    """(rows, columns): the rectangle calamine would allocate if this part is read as a sheet.
+
+    Any part may be the sheet (the workbook's relations name it), so every part is read. A part
+    whose cells are all written the usual way is read with two regular expressions; any other
+    is read again tag by tag, placing each cell as calamine does: by its reference, else one
+    column right of the cell before it, in the row of its <row> tag (by its reference, else one
+    below the row before). Tags that cannot be read add a row and a column each."""
+    with archive.open(part) as stream:
+        extent = _plain_extent(_xml_pieces(stream))
+    if extent is None:
+        with archive.open(part) as stream:
+            extent = _tag_extent(_xml_pieces(stream))
+    return extent
+
+
+def _xml_pieces(stream):
+    """A part's bytes in pieces of about 1 MB, each ending just before a "<" (a tag never holds
+    one), so no tag is cut in two. Text longer than 1 MB after a tag other than a row or a cell
+    is dropped; after a row or a cell it cannot belong to a genuine sheet."""
+    carry = b""
+    while block := stream.read(_CSV_BLOCK):
+        data = carry + block
+        cut = data.rfind(b"<")
+        if cut > 0:
+            yield data[:cut]
+        carry = data[cut:] if cut >= 0 else b""
+        if len(carry) > _CSV_BLOCK:
+            if _ROW_OR_CELL_START.match(carry):
+                raise ValueError("a row or cell tag without an end")
+            carry = b""
+    if carry:
+        yield carry
+
+
+def _plain_extent(pieces):
+    rows = columns = 0
+    for piece in pieces:
+        cells = _PLAIN_CELL.findall(piece)
+        # b"<c" also starts <col> and <cfRule>: the exact count only when the quick one differs.
+        if ((piece.count(b"<c") != len(cells) and len(_CELL_START.findall(piece)) != len(cells))
+                or (b":c" in piece and _PREFIXED_CELL.search(piece))):
+            return None
+        if cells:
+            columns = max(columns, *map(_column_number, set(map(itemgetter(0), cells))))
+            numbers = list(map(itemgetter(1), cells))
+            # Without leading zeros, numbers of one length compare as text (much faster).
+            longest = max(map(len, numbers))
+            if min(map(len, numbers)) != longest:
+                numbers = [number for number in numbers if len(number) == longest]
+            rows = max(rows, int(max(numbers)))
+    return rows, columns
+
+
+def _tag_extent(pieces):
+    row = column = -1  # the current row and the column of the cell before, counted from 0
+    last_row = last_column = -1
+    unread = 0
+    for piece in pieces:
+        tags = _ROW_OR_CELL.findall(piece)
+        unread += len(_ROW_OR_CELL_START.findall(piece)) - len(tags)
+        for name, attributes in tags:
+            references = [double or single for key, double, single in _ATTRIBUTE.findall(attributes)
+                          if key == b"r"]
+            if name == b"row":
+                numbers = [int(r) for r in references if r.strip().isdigit()]
+                row = max(numbers) - 1 if numbers else row + 1
+                column = -1
+                continue
+            places = [match.groups() for r in references if (match := _REFERENCE.fullmatch(r))]
+            if places:  # with two references calamine takes the last one; the largest is safe
+                cell_row = max(int(number) for _letters, number in places) - 1
+                column = max(_column_number(letters) for letters, _number in places) - 1
+            else:
+                cell_row, column = max(row, 0), column + 1
+            last_row, last_column = max(last_row, cell_row), max(last_column, column)
+    return last_row + 1 + unread, last_column + 1 + unread
+
+
+def _column_number(letters):
+    """'A' -> 1, 'Z' -> 26, 'AA' -> 27, 'XFD' -> 16384."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
 
 
 def _match_columns(header):
@@ -536,6 +940,7 @@ GRADES, STANDARDISED = "grades", "standardised"
 SCORE_KINDS = {GRADES: gettext_lazy("grades (cijferlijst)"),
                STANDARDISED: gettext_lazy("standardised test results (Cito / LVS)")}
 SCORE_CHUNK_ROWS = 50_000
+SCORE_CHUNK_CELLS = 1_000_000  # a chunk of a wide file has fewer rows (50,000 rows of 20 columns)
 MAX_STORED_ERRORS = 1_000  # a file with more errors keeps the first ones and counts the rest
 # Files up to this size are checked and imported in the request, larger ones by a Celery worker
 # (about 5,000 rows of a cijferlijst; the setting SCORE_IMPORT_SYNC_MAX_BYTES overrides it).
@@ -608,10 +1013,6 @@ GRADE_TEXT = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
 WEIGHT_TEXT = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
 
 
-class _FileProblem(Exception):
-    """A problem with the file as a whole; its message is for the user."""
-
-
 # Reading: a CSV or XLSX file as chunks of stripped text -----------------------------------------
 
 class ScoreTable:
@@ -622,27 +1023,35 @@ class ScoreTable:
     row number (the header is row 1). CSV is streamed by pandas. XLSX is read whole by calamine
     (into its compact Rust form, about 50 bytes a cell) and turned into text a chunk at a time:
     fine up to Excel's limit of 1,048,576 rows; for more, or tighter memory, export CSV.
+    A wide file is read in chunks of fewer rows (SCORE_CHUNK_CELLS cells a chunk).
+
+    The file is checked against the import limits before it is parsed (`_scan_csv`,
+    `_check_workbook`): a file that breaks one raises a _FileProblem.
     """
 
     def __init__(self, file, filename):
         self.file = file
         suffix = Path(filename or "").suffix.lower()
+        if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+            raise _FileProblem(_("Upload a .csv or .xlsx file; got %(name)s.") % {"name": filename})
+        if problem := size_problem(_file_size(file), ImportJob.Kind.SCORES):
+            raise _FileProblem(problem)
         if suffix in (".csv", ".txt"):
             self._open_csv()
-        elif suffix in (".xlsx", ".xlsm"):
-            self._open_xlsx()
         else:
-            raise _FileProblem(_("Upload a .csv or .xlsx file; got %(name)s.") % {"name": filename})
+            self._open_xlsx()
         first = next(self.chunks(with_header=True), None)
         header = [cell.strip() for cell in first.iloc[0]] if first is not None and len(first) else []
         if not any(header):
             raise _FileProblem(_("The file is empty: the first row should hold the column names."))
+        if problem := header_problem(header):
+            raise _FileProblem(problem)
         self.header = header
         self.first_rows = []
         for number, cells in zip(first.index[1:], first.iloc[1:].itertuples(index=False, name=None)):
             cells = [cell.strip() for cell in cells]
             if any(cells):
-                self.first_rows.append((int(number), cells))
+                self.first_rows.append((int(number), [shown(cell) for cell in cells]))
             if len(self.first_rows) == PREVIEW_ROWS:
                 break
 
@@ -659,68 +1068,75 @@ class ScoreTable:
             yield frame
 
     def _open_csv(self):
-        """Encoding (UTF-8 with or without BOM, else Windows-1252), delimiter and row estimate,
-        from one scan of the bytes in blocks of 1 MB."""
-        self.file.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        utf8, lines, start, last = True, 0, b"", b""
-        while block := self.file.read(1 << 20):
-            lines += block.count(b"\n")
-            last = block[-1:]
-            if len(start) < 65536:
-                start += block[:65536]
-            if utf8:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8 = False
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-        self.encoding = "utf-8-sig" if utf8 else "cp1252"
-        text = start.decode(self.encoding, errors="replace")
-        first_line = next((line for line in text.splitlines() if line.strip()), "")
-        self.delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        self.estimated_rows = max(0, lines + (last not in (b"", b"\n")) - 1)
+        """Encoding (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252), delimiter,
+        width and row estimate, from one pass over the bytes (`_scan_csv`)."""
+        shape = _scan_csv(self.file)
+        self.encoding, self.delimiter = shape.encoding, shape.delimiter
+        self.chunk_rows = _chunk_rows(shape.columns)
+        self.estimated_rows = max(0, shape.lines - 1)
 
     def _csv_chunks(self):
         self.file.seek(0)
+        # pandas decodes only a real file object with `encoding`; anything else (a Django File, as
+        # an upload is) it would read as UTF-8, turning a Windows-1252 file into an error.
+        source = self.file if isinstance(self.file, io.IOBase) else io.BufferedReader(_RawReader(self.file))
         try:
             # header=None keeps the headers as written (pandas would rename duplicates);
             # skip_blank_lines=False keeps row numbers equal to the spreadsheet's.
-            yield from pd.read_csv(self.file, sep=self.delimiter, header=None, dtype=str,
+            yield from pd.read_csv(source, sep=self.delimiter, header=None, dtype=str,
                                    keep_default_na=False, skip_blank_lines=False,
-                                   encoding=self.encoding, chunksize=SCORE_CHUNK_ROWS)
+                                   encoding=self.encoding, chunksize=self.chunk_rows)
         except pd.errors.EmptyDataError:
             return
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise _FileProblem(_("The file is not readable text: save it as CSV in UTF-8 or "
                                  "Windows-1252.")) from None
         except pd.errors.ParserError as exc:
-            raise _FileProblem(_("The file could not be read as CSV (%(detail)s).")
-                               % {"detail": exc}) from None
+            raise _FileProblem(csv_parser_problem(exc)) from None
 
     def _open_xlsx(self):
         self.delimiter = None
+        _check_workbook(self.file, max_cells=import_limit("IMPORT_SCORE_XLSX_MAX_CELLS"))
         self.file.seek(0)
         try:
             self.sheet = CalamineWorkbook.from_filelike(self.file).get_sheet_by_index(0)
         except Exception:  # noqa: BLE001 - any broken or disguised file is one message to the user
             raise _FileProblem(_("The file could not be read as an Excel workbook (.xlsx).")) from None
-        # iter_rows() starts at the sheet's first row, even when that is empty.
-        self.estimated_rows = max(0, self.sheet.start[0] + self.sheet.height - 1)
+        # iter_rows() starts at the sheet's first row, even when that is empty; a sheet without
+        # cells has no start.
+        start = self.sheet.start
+        self.estimated_rows = max(0, start[0] + self.sheet.height - 1) if start else 0
+        self.chunk_rows = _chunk_rows(self.sheet.width)
 
     def _xlsx_chunks(self):
         rows, start = [], 0
         for number, row in enumerate(self.sheet.iter_rows()):
             rows.append([_cell_text(cell) for cell in row])
-            if len(rows) == SCORE_CHUNK_ROWS:
+            if len(rows) == self.chunk_rows:
                 yield pd.DataFrame(rows, index=range(start, number + 1), dtype=str)
                 rows, start = [], number + 1
         if rows:
             yield pd.DataFrame(rows, index=range(start, start + len(rows)), dtype=str)
+
+
+class _RawReader(io.RawIOBase):
+    """Any object with read(size) as a raw binary stream."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.file.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _chunk_rows(columns):
+    """Rows a chunk holds: SCORE_CHUNK_ROWS, fewer for a wide file, so a chunk's memory is bounded."""
+    return max(1, min(SCORE_CHUNK_ROWS, SCORE_CHUNK_CELLS // max(1, columns)))
 
 
 def _cell_text(value):
@@ -1279,6 +1695,8 @@ def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=Fa
             staging = _Staging(rows.target)
             try:
                 _check_all(table, rows, staging, result, progress)
+                if not result.rows_read and not result.rejected:
+                    result.add_file_error(no_rows_message())
                 if not result.rejected:
                     _write_all(rows, staging, result, school=school, actor=actor,
                                progress=progress, on_written=on_written)
@@ -1287,6 +1705,10 @@ def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=Fa
         except _FileProblem as problem:
             result.add_file_error(str(problem))
     return result
+
+
+def no_rows_message():
+    return _("The file holds the column names but no rows to import.")
 
 
 def missing_columns_message(plan, header):
@@ -1333,12 +1755,12 @@ def _write_all(rows, staging, result, *, school, actor, progress, on_written):
 def queue_flagging(school):
     """Recompute the school's risk flags once the new scores are committed.
 
-    robust=True: flagging is a job of its own; its failure is logged and never undoes or breaks
-    an import (with eager Celery the task runs right here, after the commit).
+    Flagging is a job of its own; its failure is logged and never undoes or breaks an import
+    (with eager Celery, or when the broker is down, it runs right here, after the commit).
     """
     from .tasks import flag_school
 
-    transaction.on_commit(lambda: flag_school.delay(school.pk), robust=True)
+    queue_after_commit(flag_school, school.pk, if_refused=run_here)
 
 
 # Score import jobs: upload → (mapping) → check → preview → confirm → import ---------------------
@@ -1440,7 +1862,7 @@ def confirm_score_job(*, job, actor):
 
 def _run_or_queue(job):
     """Small files run in the request; larger ones go to a worker once this transaction commits."""
-    from .tasks import run_import_job
+    from . import job_queue
 
     limit = getattr(settings, "SCORE_IMPORT_SYNC_MAX_BYTES", SCORE_SYNC_MAX_BYTES)
     try:
@@ -1450,7 +1872,7 @@ def _run_or_queue(job):
     if size <= limit:
         run_score_job(job.pk)
     else:
-        run_import_job.delay_on_commit(job.pk)
+        job_queue.queue(job)
     job.refresh_from_db()
 
 

@@ -68,8 +68,10 @@ def upsert_students(*, school, records, actor=None):
     mentor_changed = [
         s for s in to_update if s.mentor_id != original_mentor.get(s.pk)
     ]
+    for student in to_create + to_update:
+        student.sync_left_on()  # bulk writes bypass Student.save()
     Student.objects.bulk_create(to_create, batch_size=1000)
-    Student.objects.bulk_update(to_update, ROSTER_FIELDS, batch_size=1000)
+    Student.objects.bulk_update(to_update, [*ROSTER_FIELDS, "left_on"], batch_size=1000)
     record_mentor_changes(to_create + mentor_changed)
     result.created, result.updated = len(to_create), len(to_update)
     if to_create or to_update:
@@ -162,6 +164,10 @@ def record_week(*, author, week, entries):
     from .models import Category, Severity, Signal, WeekNote
 
     students = [e.student for e in entries]
+    # Two saves of the same grid at once (a double click, two tabs) take turns, so the second
+    # finds the first one's signals instead of failing on the unique constraint.
+    list(Student.objects.select_for_update().filter(pk__in=[s.pk for s in students])
+         .order_by("pk").values_list("pk", flat=True))
     existing = {(s.student_id, s.category): s
                 for s in Signal.objects.filter(student__in=students, week=week)}
     open_last_week = set(

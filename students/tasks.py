@@ -1,8 +1,15 @@
-"""Celery tasks: thin wrappers that take ids, load, and call the module that does the work."""
+"""Celery tasks: thin wrappers that take ids, load, and call the module that does the work.
+
+Every task is safe to run again (acks_late: a task whose worker died is delivered again):
+an interrupted import wrote nothing and a finished one is not repeated; flagging is
+set-based and idempotent. Tasks are queued through portal.queueing, never with a bare
+`.delay()`, so a broker outage never loses what a user saved.
+"""
 
 from celery import shared_task
 
 from portal.models import School
+from portal.queueing import queue, run_here
 
 
 @shared_task(acks_late=True)
@@ -11,6 +18,15 @@ def run_import_job(job_id):
     from . import importers
 
     return importers.run_score_job(job_id)
+
+
+@shared_task(acks_late=True)
+def resume_import_jobs():
+    """Every minute (Celery beat): send the import jobs that waited for the broker, and again
+    the running ones whose worker died (students.job_queue)."""
+    from . import job_queue
+
+    return job_queue.resume()
 
 
 @shared_task(acks_late=True)
@@ -25,6 +41,14 @@ def flag_school(school_id):
 
 @shared_task(acks_late=True)
 def flag_all_schools():
-    """Nightly (Celery beat): recompute every school's flags."""
+    """Nightly (Celery beat): recompute every school's flags, each as a task of its own."""
     for school_id in School.objects.values_list("pk", flat=True):
-        flag_school.delay(school_id)
+        queue(flag_school, school_id, if_refused=run_here)
+
+
+@shared_task(acks_late=True)
+def anonymise_leavers():
+    """Nightly (Celery beat): anonymise students who left longer ago than the retention period."""
+    from . import privacy
+
+    return privacy.anonymise_leavers().students

@@ -252,3 +252,14 @@ def programme_line_a(programme_a, local_intervention_a):
     return ProgrammeLine.objects.create(programme=programme_a, intervention=local_intervention_a,
                                         expected_students=10, first_year=2026, years=1,
                                         cost_per_year=Decimal("5000"))
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in-process, as without REDIS_URL (CI also runs this suite with a broker)."""
+    from portal.celery import app
+
+    before = {key: app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(before)

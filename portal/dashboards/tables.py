@@ -277,7 +277,8 @@ def retention_table(detail, *, level="", leerjaar=0, suppress=False):
     if whole:
         columns += [Column("pre_exam", _("Pre-exam years")), Column("other", _("Other years"))]
     table = Table("doubleren", _("Retention over the school years"), columns,
-                  caption=_("Target: at most 3,8 % of the students repeat a year."))
+                  caption=_("Target: at most %(target)s of the students repeat a year.")
+                  % {"target": "3,8 %"})
     for year in detail["retention"]:
         cells = {(g["level"], g["leerjaar"]): g for g in year["groups"]}
         own = cells.get((level, leerjaar))

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from portal.models import School
+from portal.queueing import queue, run_here
 
 
 @shared_task(acks_late=True)
@@ -16,4 +17,4 @@ def refresh_school_measures(school_id):
 def refresh_all_measures():
     """Nightly, after the flagging run: one task per school, so workers share the load."""
     for school_id in School.objects.values_list("pk", flat=True):
-        refresh_school_measures.delay(school_id)
+        queue(refresh_school_measures, school_id, if_refused=run_here)

@@ -321,7 +321,7 @@ def test_a_leader_brings_the_figures_up_to_date(client, small_school, leader_a, 
     assert row.computed_at > before and group(row.detail, "", 0)["students"] == 6
 
 
-def test_the_nightly_task_refreshes_every_school(school_a, school_b, fixed_today):
+def test_the_nightly_task_refreshes_every_school(school_a, school_b, fixed_today, eager_celery):
     from portal.dashboards.tasks import refresh_all_measures
 
     refresh_all_measures.delay()

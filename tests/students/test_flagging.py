@@ -315,15 +315,6 @@ def test_the_celery_task_flags_a_school(school_a, mentor_a, subjects):
     assert Flag.objects.count() == 1
 
 
-@pytest.fixture
-def eager_celery():
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
 
 def test_the_nightly_task_flags_every_school(school_a, school_b, mentor_a, mentor_b, subjects,
                                             eager_celery):

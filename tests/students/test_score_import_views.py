@@ -19,7 +19,6 @@ from django.db import connection
 from django.urls import reverse
 
 from portal import services
-from portal.celery import app as celery_app
 from portal.models import AuditEntry, Role
 from students.models import ColumnMapping, ImportJob, Score, StandardisedResult
 from students.services import ensure_standard_subjects
@@ -46,15 +45,6 @@ def school(school_a):
     for number in ("1001", "1002"):
         make_student(school_a, student_number=number)
     return school_a
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks run in-process, as without REDIS_URL (CI also runs this suite with a broker)."""
-    before = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    celery_app.conf.update(before)
 
 
 @pytest.fixture

@@ -1,0 +1,259 @@
+"""Peak memory and time of the importers on large and hostile files (tests/students/test_bad_files.py
+checks the messages; this measures what refusing, or reading, such a file costs).
+
+Run (SQLite in bench/out/bad_files.sqlite3, made anew; nothing else is touched):
+
+    DEBUG=1 .venv/bin/python bench/bad_files.py [--rows 1300000]
+
+Each file is imported by `importers.import_scores` (a dry run: checked, not written) or
+`importers.import_roster` in a child process of its own, so its peak RSS (ru_maxrss) is its own;
+"before" is the child's RSS with Django and pandas loaded, before the file. The files go to
+bench/out/ (not committed):
+
+- a legitimate 50 MB cijferlijst (1,300,000 rows, ";", comma decimals): read in chunks, every row
+  checked; and the same as a roster (refused for its size);
+- 50 MB of random bytes, and a CSV whose second line is 50 MB: refused at the first megabytes;
+- 100,000 columns as CSV and as XLSX; an XLSX zip bomb (a 3 MB file whose sheet unpacks to 1.1 GB);
+  an XLSX with only cells A1 and XFD1048576 (calamine alone would ask for 17 billion cells);
+- a legitimate XLSX of 1,000,000 rows × 7 columns: what the check before calamine costs, against
+  calamine reading the same file.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DATABASE = OUT / "bad_files.sqlite3"
+BRIN = "99BF"
+MB = 1024 * 1024
+HEADER = "leerlingnummer;vak;toets;datum;cijfer;weging;periode"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_300_000, help="rows of the legitimate CSV")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        return child(args)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{DATABASE}{suffix}").unlink(missing_ok=True)
+    print(f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
+    run_child("setup", rows=args.rows)
+    print(f"{'file':52} {'MB':>7} {'seconds':>8} {'peak RSS':>9} {'before':>7}  outcome")
+    for case in CASES:
+        figures = run_child("measure", case=case)
+        print(f"{case:52} {figures['mb']:>7.1f} {figures['seconds']:>8.2f} {figures['peak_mb']:>6.0f} MB "
+              f"{figures['before_mb']:>4.0f} MB  {figures['outcome'][:90]}", flush=True)
+
+
+def run_child(step, **options):
+    command = [sys.executable, __file__, "--step", step]
+    for key, value in options.items():
+        command += [f"--{key}", str(value)]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{DATABASE}", "DEBUG": "1", "REDIS_URL": ""}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        return {"mb": 0, "seconds": 0, "peak_mb": 0, "before_mb": 0,
+                "outcome": f"CRASHED (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# Child steps ---------------------------------------------------------------------------------------
+
+def child(args):
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+    if args.step == "setup":
+        setup(args.rows)
+        print(json.dumps({}))
+    else:
+        print(json.dumps(measure(args.case)))
+
+
+def setup(rows):
+    from django.core.management import call_command
+
+    from portal import services
+    from students.models import Student
+    from students.services import ensure_standard_subjects
+
+    call_command("migrate", verbosity=0)
+    school, _created = services.create_school(brin=BRIN, name="Bad Files College")
+    ensure_standard_subjects(school)
+    students = 2_600
+    Student.objects.bulk_create([
+        Student(school=school, student_number=str(100000 + n), given_name="Leerling", family_name=f"B{n}",
+                level="havo", leerjaar=3, class_code="3H1") for n in range(students)], batch_size=5000)
+    write_files(rows, students)
+
+
+def write_files(rows, students):
+    import numpy as np
+    import pandas as pd
+
+    codes = np.array(["ne", "en", "wi", "fa", "du", "gs", "ak", "bi", "na", "sk", "ec", "lo"])
+    k = np.arange(rows)
+    per_student = -(-rows // students)
+    day = np.datetime64("2025-09-01") + (k % per_student // len(codes) % 400).astype("timedelta64[D]")
+    pd.DataFrame({
+        "leerlingnummer": 100000 + k // per_student, "vak": codes[k % len(codes)],
+        "toets": pd.Series(k % per_student // len(codes)).map("Toets {}".format),
+        "datum": pd.to_datetime(day).strftime("%d-%m-%Y"),
+        "cijfer": pd.Series(np.round(1 + (k * 7919 % 90) / 10, 1)).map("{:.1f}".format).str.replace(".", ","),
+        "weging": 1, "periode": "P1",
+    }).to_csv(OUT / "cijfers-50mb.csv", sep=";", index=False)
+    (OUT / "garbage-50mb.csv").write_bytes(random.Random(1).randbytes(50 * MB))
+    with open(OUT / "line-50mb.csv", "wb") as out:
+        out.write(f"{HEADER}\r\n1001;".encode() + b"x" * (50 * MB) + b";ne;23-10-2026;6;1;P1\r\n")
+    (OUT / "columns-100000.csv").write_bytes(
+        (";".join(f"k{n}" for n in range(100_000)) + "\r\n" + ";".join("1" * 100_000) + "\r\n").encode())
+    row = '<row r="1"><c r="A1" t="inlineStr"><is><t>leerlingnummer</t></is></c>'
+    xlsx(OUT / "columns-100000.xlsx", sheet([row + '<c r="EQXD1"><v>1</v></c></row>']))
+    xlsx(OUT / "a1-xfd1048576.xlsx", sheet([row + '</row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>']))
+    xlsx(OUT / "bomb-1gb.xlsx", bomb_sheet(1100))
+    xlsx(OUT / "cijfers-1m.xlsx", big_sheet(1_000_000))
+
+
+SHEET_START = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+               b'spreadsheetml/2006/main"><sheetData>')
+SHEET_END = b"</sheetData></worksheet>"
+PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                           'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+                           'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                           'ContentType="application/xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+                       'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       'relationships"><sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                                  'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
+                                  '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                                  'Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def deflate_parts(pieces):
+    """(deflated bytes, size, CRC-32) of a part given as pieces of bytes."""
+    packer, packed, size, crc = zlib.compressobj(6, zlib.DEFLATED, -15), [], 0, 0
+    for piece in pieces:
+        packed.append(packer.compress(piece))
+        size, crc = size + len(piece), zlib.crc32(piece, crc)
+    packed.append(packer.flush())
+    return b"".join(packed), size, crc
+
+
+def sheet(rows):
+    return deflate_parts([SHEET_START, "".join(rows).encode(), SHEET_END])
+
+
+def big_sheet(rows):
+    def pieces():
+        yield SHEET_START
+        for start in range(1, rows + 1, 10_000):
+            yield "".join(
+                f'<row r="{i}"><c r="A{i}"><v>{100000 + i % 2600}</v></c><c r="B{i}" t="inlineStr"><is><t>ne</t>'
+                f'</is></c><c r="C{i}" t="inlineStr"><is><t>Toets {i % 40}</t></is></c><c r="D{i}" '
+                f't="inlineStr"><is><t>23-10-2025</t></is></c><c r="E{i}"><v>6.5</v></c><c r="F{i}"><v>1</v></c>'
+                f'<c r="G{i}" t="inlineStr"><is><t>P1</t></is></c></row>'
+                for i in range(start, min(rows, start + 9_999) + 1)).encode()
+        yield SHEET_END
+    return deflate_parts(pieces())
+
+
+def bomb_sheet(megabytes):
+    """1 MB of rows `megabytes` times, deflated once (after a full flush a block packs the same)."""
+    block = (b'<row><c t="inlineStr"><is><t>' + b"A" * 1000 + b"</t></is></c></row>") * 1024
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = packer.compress(SHEET_START) + packer.flush(zlib.Z_FULL_FLUSH)
+    body = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    tail = packer.compress(SHEET_END) + packer.flush()
+    crc = zlib.crc32(SHEET_START)
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    return (head + body * megabytes + tail, len(SHEET_START) + len(block) * megabytes + len(SHEET_END),
+            zlib.crc32(SHEET_END, crc))
+
+
+def xlsx(path, sheet_part):
+    parts = [(name, *deflate_parts([text.encode()])) for name, text in PARTS.items()]
+    parts.append(("xl/worksheets/sheet1.xml", *sheet_part))
+    with open(path, "wb") as out:
+        directory = []
+        for name, packed, size, crc in parts:
+            offset, encoded = out.tell(), name.encode()
+            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(packed), size,
+                                  len(encoded), 0) + encoded + packed)
+            directory.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(packed),
+                                         size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        start, listing = out.tell(), b"".join(directory)
+        out.write(listing + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(parts), len(parts), len(listing),
+                                        start, 0))
+
+
+CASES = {
+    "legitimate cijferlijst CSV, 1.3M rows (dry run)": ("scores", "cijfers-50mb.csv"),
+    "the same file as a roster": ("roster", "cijfers-50mb.csv"),
+    "50 MB of random bytes (scores)": ("scores", "garbage-50mb.csv"),
+    "a CSV whose second line is 50 MB (scores)": ("scores", "line-50mb.csv"),
+    "100,000 columns, CSV (scores)": ("scores", "columns-100000.csv"),
+    "100,000 columns, XLSX (scores)": ("scores", "columns-100000.xlsx"),
+    "XLSX zip bomb: 3 MB unpacking to 1.1 GB (scores)": ("scores", "bomb-1gb.xlsx"),
+    "XLSX zip bomb (roster)": ("roster", "bomb-1gb.xlsx"),
+    "XLSX with cells A1 and XFD1048576 (scores)": ("scores", "a1-xfd1048576.xlsx"),
+    "legitimate XLSX, 1M rows x 7: the check before calamine": ("check", "cijfers-1m.xlsx"),
+    "legitimate XLSX, 1M rows x 7: calamine reading it": ("calamine", "cijfers-1m.xlsx"),
+}
+
+
+def measure(case):
+    from django.utils import translation
+
+    from portal.models import School
+    from students import importers
+
+    translation.activate("en")
+    kind, name = CASES[case]
+    path = OUT / name
+    school = School.objects.get(brin=BRIN)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    if kind == "check":
+        with open(path, "rb") as file:
+            importers._check_workbook(file, max_cells=importers.import_limit("IMPORT_SCORE_XLSX_MAX_CELLS"))
+        outcome = "passes the checks"
+    elif kind == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        sheet_read = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        outcome = f"{sheet_read.height:,} rows read"
+    else:
+        importer = importers.import_roster if kind == "roster" else importers.import_scores
+        result = importer(school=school, path_or_file=path, dry_run=True)
+        outcome = (f"refused: {result.errors[0]}" if result.rejected and result.errors[0].row is None
+                   else f"{result.rows_read:,} rows checked, {len(result.errors)} errors")
+    return {"mb": path.stat().st_size / MB, "seconds": time.perf_counter() - start, "before_mb": before,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "outcome": outcome}
+
+
+if __name__ == "__main__":
+    main()
