@@ -8,8 +8,10 @@ Measures, on PostgreSQL:
    queries and the template, no network), with the number of queries per request;
 3. the inspector's page of one school and the leader's drill-down into one group.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/leerroute_dashbench DEBUG=1 \
-        .venv/bin/python bench/dashboards.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/leerroute_dashbench \
+        DEBUG=0 SECRET_KEY=bench HTTPS=0 STATIC_MANIFEST=0 .venv/bin/python bench/dashboards.py
+
+(production settings: DEBUG=1 would log every query and slow the pages down).
 
 The database is created when missing and loaded once with set-based SQL (deterministic, so
 every run sees the same data); `--fresh` loads it again; `--schools` and `--students` pick

@@ -8,9 +8,11 @@ numbers are the same.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 
 from django.utils.formats import date_format, get_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -50,8 +52,13 @@ def _number(value, decimals, grouping=False):
     """Like Django's number_format (the active language's separators), for thousands of
     cells a page: plain string formatting with the separators looked up once each."""
     text = f"{float(value):,.{decimals}f}" if grouping else f"{float(value):.{decimals}f}"
-    decimal, thousands = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
+    decimal, thousands = _separators(get_language())
     return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+
+@lru_cache(maxsize=8)
+def _separators(language):
+    return get_format("DECIMAL_SEPARATOR", language), get_format("THOUSAND_SEPARATOR", language)
 
 
 @dataclass(frozen=True)
