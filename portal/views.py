@@ -1,6 +1,10 @@
+import sys
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -51,3 +55,15 @@ def healthz(request):
     healthy, parts = health.status()
     return JsonResponse({"status": "ok" if healthy else "error", **parts},
                         status=200 if healthy else 503)
+
+
+
+def server_error(request):
+    """The 500 handler: a database that is down or restarting (the connection is refused or
+    lost) answers 503 with Retry-After, so browsers, proxies and load balancers know it
+    passes; anything else gets the plain 500 page. Both are static: no database needed."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -22,7 +22,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import OperationalError, ProgrammingError, connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -534,3 +534,32 @@ def test_a_double_click_on_save_stores_the_week_once_and_answers_both_clicks(cli
 
     assert answers == [302, 302]
     assert Signal.objects.filter(student=student_a).values_list("category", "severity").get() == ("motivation", 2)
+
+
+# --- The database gone: a clear 503, not a hanging request or a bare 500 ----------------------
+
+def _database(error):
+    def refuse(execute, sql, params, many, context):
+        raise error
+
+    return refuse
+
+
+@pytest.mark.django_db
+def test_a_database_outage_answers_503_with_retry_after(client, leader_a):
+    client.force_login(leader_a)
+    client.raise_request_exception = False
+    with connection.execute_wrapper(_database(OperationalError("could not connect to server"))):
+        response = client.get("/leerlingen/")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "even niet bereikbaar" in response.content.decode()
+    assert client.get("/leerlingen/").status_code == 200  # and back as soon as it is
+
+
+@pytest.mark.django_db
+def test_other_database_errors_stay_a_500(client, leader_a):
+    client.force_login(leader_a)
+    client.raise_request_exception = False
+    with connection.execute_wrapper(_database(ProgrammingError("relation does not exist"))):
+        response = client.get("/leerlingen/")
+    assert response.status_code == 500 and "Retry-After" not in response
