@@ -25,7 +25,6 @@ import os
 import platform
 import random
 import resource
-import struct
 import subprocess
 import sys
 import time
@@ -33,6 +32,12 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.students import raw_xlsx  # noqa: E402  (the tests' hand-made workbooks)
+from tests.students.raw_xlsx import (CONTENT_TYPES, PACKAGE_RELS, WORKBOOK, WORKBOOK_RELS,  # noqa: E402
+                                     part, zip_of)
+
+SHEET_START, SHEET_END = raw_xlsx.SHEET_START.encode(), raw_xlsx.SHEET_END.encode()
 OUT = ROOT / "bench" / "out"
 DATABASE = OUT / "bad_files.sqlite3"
 BRIN = "99BF"
@@ -131,27 +136,6 @@ def write_files(rows, students):
     xlsx(OUT / "cijfers-1m.xlsx", big_sheet(1_000_000))
 
 
-SHEET_START = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-               b'spreadsheetml/2006/main"><sheetData>')
-SHEET_END = b"</sheetData></worksheet>"
-PARTS = {
-    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-                           'package/2006/content-types"><Default Extension="rels" ContentType="application/'
-                           'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-                           'ContentType="application/xml"/></Types>',
-    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
-                       'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                       'relationships"><sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>',
-    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-                                  'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
-                                  '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-                                  'Target="worksheets/sheet1.xml"/></Relationships>',
-}
-
-
 def deflate_parts(pieces):
     """(deflated bytes, size, CRC-32) of a part given as pieces of bytes."""
     packer, packed, size, crc = zlib.compressobj(6, zlib.DEFLATED, -15), [], 0, 0
@@ -195,19 +179,10 @@ def bomb_sheet(megabytes):
 
 
 def xlsx(path, sheet_part):
-    parts = [(name, *deflate_parts([text.encode()])) for name, text in PARTS.items()]
-    parts.append(("xl/worksheets/sheet1.xml", *sheet_part))
-    with open(path, "wb") as out:
-        directory = []
-        for name, packed, size, crc in parts:
-            offset, encoded = out.tell(), name.encode()
-            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(packed), size,
-                                  len(encoded), 0) + encoded + packed)
-            directory.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(packed),
-                                         size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
-        start, listing = out.tell(), b"".join(directory)
-        out.write(listing + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(parts), len(parts), len(listing),
-                                        start, 0))
+    """A workbook whose sheet is `sheet_part` (deflated bytes, size, CRC-32), written by hand."""
+    zip_of(path, [part("[Content_Types].xml", CONTENT_TYPES), part("_rels/.rels", PACKAGE_RELS),
+                  part("xl/workbook.xml", WORKBOOK), part("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+                  ("xl/worksheets/sheet1.xml", *sheet_part)])
 
 
 CASES = {

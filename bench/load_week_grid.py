@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DEBUG", "1")  # this process seeds and counts; the server runs with DEBUG=0
 
@@ -49,27 +50,9 @@ BRIN = "LOAD"
 PASSWORD = "week-grid-load-test-2026"
 SEED = 20261125
 ACCESS_LOG_STATUS = re.compile(r'"(?:GET|POST|HEAD) [^"]*" (\d{3}) ')
+from flagging import ensure_database  # noqa: E402  (one way to create a bench database)
+
 CATEGORIES = ["study_skills", "wellbeing", "motivation", "attendance", "behaviour", "home"]
-
-
-def ensure_database():
-    """CREATE DATABASE when DATABASE_URL points at a PostgreSQL database that does not exist."""
-    import environ
-    import psycopg2
-    from psycopg2 import sql
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    config = environ.Env.db_url_config(url)
-    connection = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"],
-                                  host=config["HOST"], port=config["PORT"] or 5432)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-    connection.close()
 
 
 def setup():

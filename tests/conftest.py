@@ -263,3 +263,14 @@ def eager_celery():
     app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
     app.conf.update(before)
+
+
+@pytest.fixture
+def school_with_numbers(school_a):
+    """Het Baken College with the standard subjects and students 1001 and 1002, for imports."""
+    from students.services import ensure_standard_subjects
+
+    ensure_standard_subjects(school_a)
+    for number in ("1001", "1002"):
+        make_student(school_a, student_number=number)
+    return school_a

@@ -135,11 +135,8 @@ def run_queued(broker, capture):
 # --- The broker is down while people save ------------------------------------------------------
 
 @pytest.fixture
-def school(school_a):
-    ensure_standard_subjects(school_a)
-    for number in ("1001", "1002"):
-        make_student(school_a, student_number=number)
-    return school_a
+def school(school_with_numbers):
+    return school_with_numbers
 
 
 def scores_file(*rows, name="cijfers.csv"):

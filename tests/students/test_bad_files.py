@@ -14,7 +14,6 @@ import io
 import random
 import re
 import resource
-import struct
 import sys
 import zlib
 from contextlib import contextmanager
@@ -34,8 +33,7 @@ from django.utils.html import escape
 from portal.models import AuditEntry
 from students import importers
 from students.models import ImportJob, Score, StandardisedResult, Student
-from students.services import ensure_standard_subjects
-from tests.conftest import make_student
+from tests.students.raw_xlsx import SHEET_END, SHEET_START, deflated, inline, part, sheet_xml, xlsx_file, zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +51,8 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def school(school_a):
-    """Het Baken College with the standard subjects and students 1001 and 1002."""
-    ensure_standard_subjects(school_a)
-    for number in ("1001", "1002"):
-        make_student(school_a, student_number=number)
-    return school_a
+def school(school_with_numbers):
+    return school_with_numbers
 
 
 def kind_of(name):
@@ -431,70 +425,6 @@ def test_a_csv_of_100000_columns_is_refused_before_it_is_parsed(client, leader_a
     client.force_login(leader_a)
     assert refused_by_upload(client, path, kind=kind, settings=settings) == [(None, message)]
     assert written() == (2, 0, 0, 0)
-
-
-# Workbooks built part by part: a zip archive written by hand, so each can be as hostile as needed.
-
-CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-                 'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-                 'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
-                 'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                 'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
-                 '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
-PACKAGE_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
-            'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships"><sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-WORKBOOK_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                 'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                 'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-SHEET_START = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-               'spreadsheetml/2006/main"><sheetData>')
-SHEET_END = "</sheetData></worksheet>"
-
-
-def inline(ref, text):
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-
-def sheet_xml(rows):
-    return (SHEET_START + "".join(rows) + SHEET_END).encode()
-
-
-def deflated(data):
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush()
-
-
-def part(name, data):
-    """(name, deflated bytes, unpacked size, CRC-32) of one part of the archive."""
-    data = data.encode() if isinstance(data, str) else data
-    return name, deflated(data), len(data), zlib.crc32(data)
-
-
-def zip_of(path, parts):
-    """A zip archive of parts that are already deflated, so a part may unpack to any size."""
-    with open(path, "wb") as out:
-        directory = []
-        for name, packed, size, crc in parts:
-            offset, encoded = out.tell(), name.encode()
-            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(packed), size,
-                                  len(encoded), 0) + encoded + packed)
-            directory.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(packed),
-                                         size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
-        start, listing = out.tell(), b"".join(directory)
-        out.write(listing + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(parts), len(parts), len(listing),
-                                        start, 0))
-    return path
-
-
-def xlsx_file(path, sheet, *extra_parts):
-    return zip_of(path, [part("[Content_Types].xml", CONTENT_TYPES), part("_rels/.rels", PACKAGE_RELS),
-                         part("xl/workbook.xml", WORKBOOK), part("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
-                         part("xl/worksheets/sheet1.xml", sheet) if isinstance(sheet, (bytes, str)) else sheet,
-                         *extra_parts])
 
 
 def written_to(path, data):

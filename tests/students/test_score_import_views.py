@@ -21,7 +21,6 @@ from django.urls import reverse
 from portal import services
 from portal.models import AuditEntry, Role
 from students.models import ColumnMapping, ImportJob, Score, StandardisedResult
-from students.services import ensure_standard_subjects
 from students.tasks import run_import_job
 from tests.conftest import make_student, make_user
 
@@ -40,11 +39,8 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def school(school_a):
-    ensure_standard_subjects(school_a)
-    for number in ("1001", "1002"):
-        make_student(school_a, student_number=number)
-    return school_a
+def school(school_with_numbers):
+    return school_with_numbers
 
 
 @pytest.fixture
