@@ -237,6 +237,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.anonymise_leavers",
         "schedule": crontab(hour=2, minute=45),
     },
+    "forget-unconfirmed-imports": {
+        "task": "students.tasks.forget_unconfirmed_imports",
+        "schedule": crontab(hour=2, minute=50),
+    },
+    "refresh-measures": {
+        "task": "portal.dashboards.tasks.refresh_all_measures",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # Audit entries are personal data too; keep them as long as the school needs to account.
@@ -245,6 +253,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 # after leaving is the term Dutch schools keep a leerlingdossier (the former Vrijstellingsbesluit
 # Wbp; Kennisnet's Bewaartermijnenoverzicht).
 STUDENT_RETENTION_YEARS = env.int("STUDENT_RETENTION_YEARS", default=2)
+# Uploads previewed but never confirmed hold names: their file and preview go after this many days.
+IMPORT_PREVIEW_DAYS = env.int("IMPORT_PREVIEW_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

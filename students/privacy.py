@@ -15,7 +15,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.apps import apps
@@ -26,13 +26,14 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import access, audit
 from portal.exports import safe_cell
 from portal.models import AuditEntry, Role
 
 from .models import (
-    ActionItem, AdviceMoment, Conversation, Flag, FlagEvent, MentorAssignment, Notification,
+    ActionItem, AdviceMoment, Conversation, Flag, FlagEvent, ImportJob, MentorAssignment, Notification,
     PromotionDecision, ReviewItem, Score, Signal, StandardisedResult, Student, WeekNote,
 )
 
@@ -324,3 +325,35 @@ def anonymise_leavers(today=None, *, dry_run=False, batch_size=500):
             audit.record(user=None, school=schools[brin], action=audit.Action.DELETE, object_type="student",
                          summary=f"bewaartermijn verstreken: {count} oud-leerling(en) geanonimiseerd")
     return result
+
+
+# --- Uploads nobody confirmed ------------------------------------------------------------------
+
+def forget_unconfirmed_imports(now=None, *, days=None):
+    """Uploads that were previewed (or rejected and kept for the mapping step) but never
+    confirmed hold a roster or a grade list with names. After IMPORT_PREVIEW_DAYS (default 7)
+    the file is deleted and the rows and errors shown in its preview are cleared; the job stays
+    as a rejected import ("the preview has expired"), so the list of imports keeps its history.
+    Idempotent. Returns the number of jobs cleared."""
+    now = now or timezone.now()
+    days = settings.IMPORT_PREVIEW_DAYS if days is None else days
+    stale = list(ImportJob.objects.filter(
+        status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.REJECTED],
+        created_at__lt=now - timedelta(days=days),
+    ).filter(~Q(file="") | ~Q(preview_rows=[])).select_related("school"))
+    expired = _("The preview has expired and the file was removed; upload it again to import it.")
+    with transaction.atomic():
+        for job in stale:
+            if job.file:
+                file = job.file
+                transaction.on_commit(lambda file=file: file.storage.delete(file.name))
+            job.file, job.preview_rows, job.status = "", [], ImportJob.Status.REJECTED
+            job.errors = [{"row": None, "column": "", "value": "", "reason": str(expired)}]
+            job.save(update_fields=["file", "preview_rows", "status", "errors"])
+        per_school = {}
+        for job in stale:
+            per_school.setdefault(job.school, []).append(job)
+        for school, jobs in per_school.items():
+            audit.record(user=None, school=school, action=audit.Action.DELETE, object_type="importjob",
+                         summary=f"{len(jobs)} onbevestigde upload(s) ouder dan {days} dagen verwijderd")
+    return len(stale)

@@ -52,3 +52,11 @@ def anonymise_leavers():
     from . import privacy
 
     return privacy.anonymise_leavers().students
+
+
+@shared_task(acks_late=True)
+def forget_unconfirmed_imports():
+    """Nightly (Celery beat): uploads never confirmed lose their file and preview after a week."""
+    from . import privacy
+
+    return privacy.forget_unconfirmed_imports()

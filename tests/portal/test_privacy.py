@@ -6,6 +6,7 @@ after a student left, names and notes go while the figures stay."""
 import csv
 import io
 import json
+import os
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -402,6 +403,68 @@ def test_the_nightly_run_is_scheduled(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["anonymise-leavers"]
     assert entry["task"] == "students.tasks.anonymise_leavers"
     assert entry["task"] in app.tasks
+
+
+def test_every_scheduled_task_exists(settings):
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"students.tasks.forget_unconfirmed_imports", "portal.dashboards.tasks.refresh_all_measures"} <= tasks
+    assert tasks <= set(app.tasks)
+
+
+# --- Uploads nobody confirmed ------------------------------------------------------------------
+
+@pytest.fixture
+def unconfirmed(school_a, leader_a, settings, tmp_path):
+    """Two previews of a roster with a name in it: one of ten days ago, one of today."""
+    from django.core.files.base import ContentFile
+
+    from students.models import ImportJob
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    jobs = []
+    for age in (10, 0):
+        job = ImportJob.objects.create(school=school_a, kind=ImportJob.Kind.ROSTER, filename="klas.csv",
+                                       created_by=leader_a, preview_rows=[{"row": 2, "cells": ["1001", "Fenna"]}],
+                                       errors=[{"row": 3, "column": "achternaam", "value": "Fenna", "reason": "x"}])
+        job.file.save("klas.csv", ContentFile(b"leerlingnummer;roepnaam\n1001;Fenna\n"))
+        ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=age))
+        jobs.append(job)
+    return jobs
+
+
+def test_an_unconfirmed_upload_loses_its_file_and_preview_after_a_week(unconfirmed, django_capture_on_commit_callbacks):
+    from students.models import ImportJob
+    from students.tasks import forget_unconfirmed_imports
+
+    old, new = unconfirmed
+    path = old.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        assert forget_unconfirmed_imports.apply().get() == 1
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert not old.file and old.preview_rows == [] and old.status == ImportJob.Status.REJECTED
+    assert "Fenna" not in json.dumps(old.errors) and "verlopen" in old.errors[0]["reason"]
+    assert not os.path.exists(path)
+    assert new.file and new.preview_rows and new.status == ImportJob.Status.PREVIEW
+    assert AuditEntry.objects.filter(summary__contains="onbevestigde upload").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert forget_unconfirmed_imports.apply().get() == 0  # idempotent
+
+
+def test_an_expired_preview_says_so_and_cannot_be_confirmed(client, unconfirmed, leader_a):
+    from students.models import Student
+    from students.privacy import forget_unconfirmed_imports
+
+    old, _new = unconfirmed
+    forget_unconfirmed_imports()
+    client.force_login(leader_a)
+    page = client.get(reverse("roster_import:preview", args=[old.pk]))
+    assert page.status_code == 200 and "De preview is verlopen" in page.content.decode()
+    client.post(reverse("roster_import:confirm", args=[old.pk]))
+    assert not Student.objects.filter(given_name="Fenna").exists()
 
 
 def test_the_leaving_day_is_kept_when_a_student_is_made_inactive(student_a):
