@@ -5,11 +5,16 @@ SMALL_CELL = 10
 HIDDEN = "<10"
 
 
+def too_small(n):
+    """Whether a figure resting on `n` students must be hidden."""
+    return n is not None and n < SMALL_CELL
+
+
 def count(n):
     """A number of students: shown from ten on."""
-    return HIDDEN if n is not None and n < SMALL_CELL else n
+    return HIDDEN if too_small(n) else n
 
 
 def share(value, base):
     """A share, mean or median taken over `base` students: shown from ten on."""
-    return HIDDEN if base < SMALL_CELL else value
+    return HIDDEN if too_small(base) else value

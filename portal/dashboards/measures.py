@@ -22,7 +22,7 @@ from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from portal.schoolyear import SchoolYear, week_start
 from schoolplans import selectors as programme_selectors
 from schoolplans.models import SchoolProgramme
-from students.models import Flag, FlagEvent, PromotionDecision, Score, Student, is_pre_exam_year
+from students.models import Flag, FlagEvent, Level, PromotionDecision, Score, Student, is_pre_exam_year
 
 HELP_WITHIN_DAYS = 21      # "helped within 3 weeks"
 FOLLOW_UP_DAYS = 42        # "six weeks after the start"
@@ -95,8 +95,6 @@ def group(school, level, leerjaar, today=None):
 
 
 def _group_order(item):
-    from students.models import Level
-
     (level, leerjaar), _row = item
     order = {value: i for i, value in enumerate(Level.values)}
     return (level != "", order.get(level, 99), leerjaar)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import access
 from portal.models import Role, User
 from portal.schoolyear import SchoolYear
+from schoolplans.models import SchoolProgramme
 from students.models import Level, Student
 
 from . import measures, services, tables
@@ -85,12 +86,13 @@ def _english():
 
 
 def _key_figures(detail, suppress):
-    """The school's own figures as cards: (label, Figure) with the explanation's anchor."""
+    """The school's own figures for the cards, and the retention of the last school year before
+    this one with decisions (the whole-school table has a row for every such year)."""
     total = next(g for g in detail["groups"] if g["level"] == "")
     cells = dict(zip([c.key for c in tables.GROUP_COLUMNS[1:]], tables.group_cells(total, suppress)))
     retention = tables.retention_table(detail, suppress=suppress)
-    last = next((row for row in reversed(retention.rows)
-                 if tables.SchoolYear.parse(row.header).start_year < detail["school_year"]), None)
+    earlier = [i for i, year in enumerate(detail["retention"]) if year["school_year"] < detail["school_year"]]
+    last = retention.rows[earlier[-1]] if earlier else None
     return {
         "cells": cells,
         "retention_year": last.header if last else "",
@@ -130,8 +132,6 @@ def _programme(programme):
     """The stored programme figures with their labels and formatted amounts."""
     if not programme:
         return None
-    from schoolplans.models import SchoolProgramme
-
     spent_share = 100 * programme["spent"] / programme["allocated"] if programme["allocated"] else None
     return {**programme, "state_label": SchoolProgramme.State(programme["state"]).label,
             "allocated_figure": tables.Figure(programme["allocated"], "money"),

@@ -16,11 +16,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.disclosure import SMALL_CELL
+from portal.disclosure import too_small
 from portal.schoolyear import SchoolYear
+from schoolplans.models import SchoolProgramme
 from students.models import Level
 
-SMALL = SMALL_CELL  # cells of fewer students than this are suppressed for inspectors
 RETENTION_TARGET = 3.8  # % repeaters, the sector's target (VO-raad / OCW)
 
 # Traffic lights: (good when at least / at most, watch when at least / at most).
@@ -120,17 +120,17 @@ class Figure:
 
 
 def count(n, suppress=False):
-    return Figure(n, "count", suppress and n < SMALL)
+    return Figure(n, "count", suppress and too_small(n))
 
 
 def share(part, whole, suppress=False, target=None):
     value = 100 * part / whole if whole else None
-    hidden = suppress and whole < SMALL
+    hidden = suppress and too_small(whole)
     return Figure(value, "percent", hidden, "" if hidden else light(target, value), base=whole)
 
 
 def mean(value, n, kind, suppress=False, target=None):
-    hidden = suppress and n < SMALL
+    hidden = suppress and too_small(n)
     return Figure(value if n else None, kind, hidden, "" if hidden else light(target, value), base=n)
 
 
@@ -211,7 +211,7 @@ def group_cells(g, suppress=False):
     plans = g["plans_active"]
     overdue = count(g["evaluations_overdue"], suppress)
     overdue_share = 100 * g["evaluations_overdue"] / plans if plans else None
-    if not overdue.suppressed and not (suppress and plans < SMALL):
+    if not overdue.suppressed and not (suppress and too_small(plans)):
         overdue = Figure(overdue.value, "count", light=light("overdue", overdue_share), base=plans)
     return [
         count(g["students"], suppress),
@@ -342,7 +342,7 @@ def programme_table(detail, *, suppress=False):
     for line in (programme or {}).get("lines", []):
         table.rows.append(Row([
             Figure(line["expected"]), count(line["reach"], suppress),
-            share(line["reach"], line["expected"], suppress and line["reach"] < SMALL),
+            share(line["reach"], line["expected"], suppress and too_small(line["reach"])),
             Figure(line["planned"], "money"), Figure(line["spent"], "money"),
         ], header=line["name"]))
     return table
@@ -375,8 +375,6 @@ def overview_row(school, summary, *, url=""):
     retention = summary.get("retention", {})
     whole, pre_exam = retention.get("|0", [0, 0]), retention.get("pre_exam|0", [0, 0])
     programme = summary.get("programme")
-    from schoolplans.models import SchoolProgramme
-
     state = (f"{programme['step']}/5 · {SchoolProgramme.State(programme['state']).label}"
              if programme else _("none"))
     return Row([
