@@ -130,6 +130,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leerroute <noreply@leerroute.invalid>")
+# Where users reach the portal; links in e-mails are made absolute with it (portal.mail.link).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- Security headers -----------------------------------------------------------------
 # HTTPS defaults to on outside development; tests and plain-HTTP labs switch it off.
