@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -30,6 +31,15 @@ class Mail:
 def link(path):
     """An absolute address for a site-relative path ("/signalering/" -> "https://…/signalering/")."""
     return settings.PORTAL_URL.rstrip("/") + "/" + str(path).lstrip("/")
+
+
+def addresses(user_ids, frequency):
+    """{user id: e-mail address} of the active users among `user_ids` who want their mail at
+    `frequency` (portal.models.MailFrequency): senders of immediate mail ask for IMMEDIATELY,
+    the daily digest for DAILY."""
+    return dict(get_user_model().objects
+                .filter(pk__in=list(user_ids), is_active=True, mail_frequency=frequency)
+                .exclude(email="").values_list("pk", "email"))
 
 
 def render(mail):

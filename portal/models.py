@@ -83,11 +83,21 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=email)
 
 
+class MailFrequency(models.TextChoices):
+    """How a user wants the portal's messages by e-mail (they are always in the portal too)."""
+
+    IMMEDIATELY = "direct", _("at once, one e-mail per event")
+    DAILY = "dagelijks", _("once a day, one overview")
+    NEVER = "nooit", _("no e-mail; only in the portal")
+
+
 class User(AbstractUser):
     """A person who logs in with an e-mail address; roles come from memberships."""
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
+    mail_frequency = models.CharField(_("e-mail about notifications"), max_length=10,
+                                      choices=MailFrequency, default=MailFrequency.IMMEDIATELY)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

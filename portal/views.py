@@ -6,10 +6,13 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.shortcuts import get_object_or_404, redirect, render
+from django.contrib import messages
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access, health
+from .forms import MailSettingsForm
 from .models import AuditEntry, Role
 
 
@@ -46,6 +49,16 @@ def audit_log(request, brin):
     return render(request, "portal/audit_log.html", {
         "school": school, "page": page, "who": who, "what": what, "query": query.urlencode(),
     })
+
+
+def mail_settings(request):
+    """Every user chooses how the portal's notifications reach them by e-mail."""
+    form = MailSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your e-mail setting is saved."))
+        return redirect("mail_settings")
+    return render(request, "portal/mail_settings.html", {"form": form})
 
 
 @login_not_required
