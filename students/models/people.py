@@ -1,0 +1,184 @@
+"""Students, their level and leerjaar, and who was their mentor when."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import School
+
+
+class Level(models.TextChoices):
+    PRO = "pro", _("praktijkonderwijs")
+    VMBO_BB = "vmbo_bb", _("vmbo-bb")
+    VMBO_KB = "vmbo_kb", _("vmbo-kb")
+    VMBO_GT = "vmbo_gt", _("vmbo-gl/tl")
+    HAVO = "havo", _("havo")
+    VWO = "vwo", _("vwo")
+
+
+# Highest leerjaar per level (praktijkonderwijs usually takes five years).
+MAX_LEERJAAR = {
+    Level.PRO: 5,
+    Level.VMBO_BB: 4,
+    Level.VMBO_KB: 4,
+    Level.VMBO_GT: 4,
+    Level.HAVO: 5,
+    Level.VWO: 6,
+}
+
+
+# The voorexamenjaar, where most students repeat a year: 3 vmbo, 4 havo, 5 vwo
+# (praktijkonderwijs has no central exam).
+PRE_EXAM_YEAR = {
+    Level.VMBO_BB: 3,
+    Level.VMBO_KB: 3,
+    Level.VMBO_GT: 3,
+    Level.HAVO: 4,
+    Level.VWO: 5,
+}
+
+
+def is_pre_exam_year(level, leerjaar):
+    return PRE_EXAM_YEAR.get(level) == leerjaar
+
+
+def _leerjaar_in_range():
+    condition = models.Q()
+    for level, top in MAX_LEERJAAR.items():
+        condition |= models.Q(level=level, leerjaar__gte=1, leerjaar__lte=top)
+    return condition
+
+
+class StudentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Student(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "v", _("female")
+        MALE = "m", _("male")
+        OTHER = "x", _("other / not recorded")
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="students", verbose_name=_("school")
+    )
+    student_number = models.CharField(_("student number"), max_length=20)
+    given_name = models.CharField(_("given name"), max_length=100)
+    tussenvoegsel = models.CharField(_("tussenvoegsel"), max_length=20, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    leerjaar = models.PositiveSmallIntegerField(_("leerjaar"))
+    class_code = models.CharField(_("class"), max_length=20, blank=True)
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mentees",
+        verbose_name=_("mentor"),
+    )
+    enrolled_on = models.DateField(_("enrolment date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The retention period (STUDENT_RETENTION_YEARS) runs from this day; see students.privacy.
+    left_on = models.DateField(
+        _("left school on"), null=True, blank=True,
+        help_text=_("Set when the student is made inactive; cleared when they are active again."),
+    )
+    sex = models.CharField(
+        _("sex"),
+        max_length=1,
+        choices=Sex,
+        blank=True,
+        help_text=_("Optional; used only to check that risk flags are fair."),
+    )
+    primary_school_notes = models.TextField(
+        _("notes from the primary school (warme overdracht)"), blank=True
+    )
+
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["class_code", "family_name", "given_name"]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "student_number"], name="student_number_unique_per_school"
+            ),
+            models.CheckConstraint(condition=_leerjaar_in_range(), name="student_leerjaar_in_range"),
+        ]
+        indexes = [models.Index(fields=["school", "mentor"])]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.student_number})"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if self.sync_left_on() and fields is not None and "is_active" in fields:
+            kwargs["update_fields"] = {*fields, "left_on"}
+        super().save(*args, **kwargs)
+
+    def sync_left_on(self, today=None):
+        """Keep `left_on` in step with `is_active`: the day a student is made inactive starts
+        the retention period; a student who is active again has not left. Returns whether
+        `left_on` changed (bulk writes call this themselves, as they bypass save())."""
+        if self.is_active:
+            changed, self.left_on = self.left_on is not None, None
+        elif self.left_on is None:
+            changed, self.left_on = True, today or timezone.localdate()
+        else:
+            changed = False
+        return changed
+
+    def clean(self):
+        top = MAX_LEERJAAR.get(self.level)
+        if top and self.leerjaar is not None and not 1 <= self.leerjaar <= top:
+            raise ValidationError(
+                {"leerjaar": _("%(level)s has leerjaar 1 to %(top)s; got %(value)s.")
+                 % {"level": self.get_level_display(), "top": top, "value": self.leerjaar}}
+            )
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.given_name, self.tussenvoegsel, self.family_name) if p)
+
+    @property
+    def sort_name(self):
+        """'Vries, Sanne de' — how Dutch class lists sort."""
+        tail = f" {self.tussenvoegsel}" if self.tussenvoegsel else ""
+        return f"{self.family_name}, {self.given_name}{tail}"
+
+    @property
+    def level_year(self):
+        return f"{self.get_level_display()} {self.leerjaar}"
+
+    def get_absolute_url(self):
+        return reverse("students:detail", args=[self.pk])
+
+
+class MentorAssignment(models.Model):
+    """Who was a student's mentor when: a mentor keeps students over years, and history stays."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="mentor_history",
+                                verbose_name=_("student"))
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("mentor"))
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["student", "-started_on", "-pk"]
+        verbose_name = _("mentor assignment")
+        verbose_name_plural = _("mentor history")
+        constraints = [
+            models.UniqueConstraint(fields=["student"], condition=models.Q(ended_on__isnull=True),
+                                    name="one_current_mentor_per_student"),
+        ]
+
+    def __str__(self):
+        return f"{self.mentor} {self.started_on}–{self.ended_on or ''}"
