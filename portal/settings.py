@@ -46,10 +46,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "portal",
-    "portal.dashboards",
     "students",
     "interventions",
     "schoolplans",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interventions.tasks.remind_overdue_evaluations",
         "schedule": crontab(hour=7, minute=0),
     },
+    "daily-digests": {
+        "task": "students.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=15),
+    },
     "anonymise-leavers": {
         "task": "students.tasks.anonymise_leavers",
         "schedule": crontab(hour=2, minute=45),
@@ -244,7 +248,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=50),
     },
     "refresh-measures": {
-        "task": "portal.dashboards.tasks.refresh_all_measures",
+        "task": "dashboards.tasks.refresh_all_measures",
         "schedule": crontab(hour=4, minute=0),
     },
 }

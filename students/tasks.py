@@ -8,42 +8,10 @@ set-based and idempotent. Tasks are queued through portal.queueing, never with a
 
 from celery import shared_task
 
-from portal.models import School
-from portal.queueing import queue, run_here
+from . import digest
 
-
-@shared_task(acks_late=True)
-def run_import_job(job_id):
-    """Apply a confirmed score import (students.importers.run_score_job writes progress)."""
-    from . import importers
-
-    return importers.run_score_job(job_id)
-
-
-@shared_task(acks_late=True)
-def resume_import_jobs():
-    """Every minute (Celery beat): send the import jobs that waited for the broker, and again
-    the running ones whose worker died (students.job_queue)."""
-    from . import job_queue
-
-    return job_queue.resume()
-
-
-@shared_task(acks_late=True)
-def flag_school(school_id):
-    """Recompute the risk flags of one school (set-based, idempotent, safe to run twice)."""
-    from dataclasses import asdict
-
-    from . import risk
-
-    return asdict(risk.flag_students(School.objects.get(pk=school_id)))
-
-
-@shared_task(acks_late=True)
-def flag_all_schools():
-    """Nightly (Celery beat): recompute every school's flags, each as a task of its own."""
-    for school_id in School.objects.values_list("pk", flat=True):
-        queue(flag_school, school_id, if_refused=run_here)
+from .imports.tasks import resume_import_jobs, run_import_job  # noqa: F401  (registered as students.tasks.*)
+from .risk.tasks import flag_all_schools, flag_school  # noqa: F401  (registered as students.tasks.*)
 
 
 @shared_task(acks_late=True)
@@ -60,3 +28,9 @@ def forget_unconfirmed_imports():
     from . import privacy
 
     return privacy.forget_unconfirmed_imports()
+
+
+@shared_task(acks_late=True)
+def send_daily_digests():
+    """Every morning (Celery beat): the daily overview for users who chose it."""
+    return digest.send_daily_digests()

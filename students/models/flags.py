@@ -114,6 +114,10 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="notifications", verbose_name=_("risk flag"))
+    # What an e-mail may say of it (mail leaves the portal: students by number only), and when
+    # it went out in a daily overview.
+    mail_text = models.CharField(_("text for e-mail"), max_length=255, blank=True)
+    mailed_at = models.DateTimeField(_("sent in a daily overview"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
