@@ -1,6 +1,6 @@
 """Flagging a school of 50,000 students: seconds and queries per run.
 
-Measures `students.risk.flag_students` on one school with 50,000 active students, about
+Measures `students.risk.flagging.flag_students` on one school with 50,000 active students, about
 1,000,000 scores (from the start of the school year up to today, so every score counts),
 weekly signals and standardised (Cito) results:
 
@@ -190,11 +190,11 @@ def timed(label, school):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from students import risk
+    from students.risk.flagging import flag_students
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        run = risk.flag_students(school)
+        run = flag_students(school)
         seconds = time.perf_counter() - started
     print(f"{label:<34} {seconds:6.2f} s  {len(queries):4d} queries   {run}")
     return seconds

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.models import Role
 from portal.schoolyear import SchoolYear
-from students.meetings import CATEGORY_WORDS
+from students.wording import CATEGORY_WORDS
 from students.models import Category, Score, Student, Subject
 
 from .models import (

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from portal import audit
 from portal.models import User
 from portal.schoolyear import SchoolYear
-from students import risk
+from students.flags.services import record_first_action
 from students.models import Notification
 
 from . import selectors
@@ -43,7 +43,7 @@ def start_plan(*, actor, student, data, flag=None):
     if plan.next_evaluation_on is None:
         plan.next_evaluation_on = plan.started_on + selectors.plan_settings_for(student.school).cycle
     plan.save()
-    risk.record_first_action(student, timezone.now(), by=actor)
+    record_first_action(student, timezone.now(), by=actor)
     audit.record(user=actor, school=student.school, action=audit.Action.CREATE, obj=plan,
                  summary=f"leerling {student.student_number}: plan gestart"
                          + (f" bij signalering {flag.pk}" if flag else ""))
@@ -152,7 +152,7 @@ def enrol_students(*, actor, group, students):
                          created_by=actor)
         for s in new], ignore_conflicts=True)
     # A plan is the first action on an open flag.
-    risk.record_first_action(new, timezone.now(), by=actor, note=f"groepsinterventie {group.name}"[:200])
+    record_first_action(new, timezone.now(), by=actor, note=f"groepsinterventie {group.name}"[:200])
     plans = list(group.plans.filter(student__in=new).select_related("student"))
     audit.record_many(user=actor, entries=[
         (group.school, audit.Action.CREATE, plan,

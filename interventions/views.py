@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from portal import access, audit
 from portal.models import Role
-from students import flags as student_flags
+from students.flags import selectors as student_flags
 from students import selectors as student_selectors
 
 from . import selectors, services

@@ -12,7 +12,7 @@ urlpatterns = [
     path("leerlingen/importeren/", include("students.import_urls")),
     path("leerlingen/", include("students.urls")),
     path("overleg/", include("students.meeting_urls")),
-    path("signalering/", include("students.flag_urls")),
+    path("signalering/", include("students.flags.urls")),
     path("bevordering/", include("students.promotion_urls")),
     path("schoolprogramma/", include("schoolplans.urls")),
     path("interventies/", include("interventions.urls")),

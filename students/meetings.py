@@ -21,25 +21,17 @@ from portal import access, audit
 from portal.models import User
 
 from .models import (
-    MAX_LEERJAAR, ActionItem, Category, Conversation, Flag, Level, ReviewItem, RiskLevel, Severity,
+    MAX_LEERJAAR, ActionItem, Conversation, Flag, Level, ReviewItem, RiskLevel, Severity,
     Signal, TeamReview,
 )
 from .selectors import can_edit, students_for
+from .wording import CATEGORY_WORDS, LEVEL_WORDS
 
 # Without an earlier review of the same class or leerjaar, the agenda looks this far back.
 LOOKBACK = timedelta(weeks=6)
 
 # Reasons are stored, and read by the whole team later, so they are written in Dutch (the
-# school's language) whatever the interface language of whoever built the agenda.
-CATEGORY_WORDS = {
-    Category.COGNITIVE: "cognitief",
-    Category.STUDY_SKILLS: "studievaardigheden",
-    Category.WELLBEING: "welbevinden",
-    Category.MOTIVATION: "motivatie",
-    Category.ATTENDANCE: "verzuim",
-    Category.BEHAVIOUR: "gedrag",
-    Category.HOME: "thuissituatie",
-}
+# school's language, students.wording) whatever the interface language of whoever built the agenda.
 MANUAL_REASON = "handmatig toegevoegd"
 CONVERSATION_FIELDS = {
     "held_on": "datum", "participants": "deelnemers", "agreements": "afspraken",
@@ -168,8 +160,6 @@ def _signal_reasons(user, review):
 def _flag_reasons(user, review):
     """Students with a current risk flag of aandacht or hoog that the mentor did not dismiss:
     'signalering hoog: wiskunde 4,2 en Engels 5,1 onder 5,5; prognose bespreekzone: …'."""
-    from .risk import LEVEL_WORDS
-
     rows = Flag.objects.filter(
         student__in=review_students(user, review), resolved_on__isnull=True,
         level__gte=RiskLevel.ATTENTION,

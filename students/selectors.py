@@ -7,6 +7,7 @@ from django.db.models import Q
 from portal import access
 from portal.models import Role
 
+from .flags.selectors import with_risk
 from .models import Student
 
 SORTS = {
@@ -137,8 +138,6 @@ def with_care_summary(students, today):
     def subquery(qs, aggregate):
         return Coalesce(Subquery(qs.annotate(v=aggregate).values("v")[:1],
                                  output_field=IntegerField()), Value(0))
-
-    from .flags import with_risk
 
     return with_risk(students).annotate(
         care_level=subquery(recent, Max("severity")),

@@ -13,7 +13,8 @@ from portal import access, audit
 from portal.models import Role
 from portal.schoolyear import SchoolYear, parse_week, week_label, week_start
 
-from . import flags, meetings, privacy, promotion, selectors, services
+from . import meetings, privacy, promotion, selectors, services
+from .flags import selectors as flags
 from .forms import StudentFilterForm, StudentNotesForm, WeekGridForm
 from .models import CATEGORY_SHORT, Category, Severity, Subject
 

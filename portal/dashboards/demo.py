@@ -16,7 +16,7 @@ from portal.models import Role
 from portal.schoolyear import SchoolYear, week_start
 
 from . import services as dashboard_services
-from students import risk
+from students.risk.flagging import flag_students
 from students import services as student_services
 from students.models import Level
 from students.services import WeekEntry
@@ -178,7 +178,7 @@ def seed(today=None):
         _earlier_decisions(school, year, demo.retention, random.Random(demo.brin + "besluit"))
         if demo.programme:
             _school_programme(school, leader, year)
-        risk.flag_students(school)
+        flag_students(school)
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
         email=email, role=Role.INSPECTOR, schools=schools, password=DEMO_PASSWORD, keep_password=True,
@@ -405,7 +405,7 @@ def _school_year_so_far(school, year, today, rng):
                     _start_help(student, profiles[student.pk], week + timedelta(days=1), year)
             friday = timezone.make_aware(datetime.combine(week + timedelta(days=4), time(16)))
             if n >= 3 and friday < timezone.now():
-                risk.flag_students(school, now=friday)
+                flag_students(school, now=friday)
         _evaluate_plans(school, today, rng)
     # A team review of the class with most concerns, last week, with one agreed action.
     if len(weeks) > 2:

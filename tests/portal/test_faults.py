@@ -29,12 +29,14 @@ from django.utils import timezone
 
 from portal.celery import app as celery_app
 from portal.models import AuditEntry, Role
-from students import job_queue, risk
+from students import job_queue
 from students.models import Flag, ImportJob, Notification, RiskLevel, RiskRules, Score, Signal, Student
+from students.risk.flagging import flag_students
+from students.risk.settings import RiskSettings
 from students.services import ensure_standard_subjects
 from students.tasks import flag_school, resume_import_jobs, run_import_job
 from tests.conftest import make_student, make_user
-from tests.students.test_risk_rules import make_subjects, struggling
+from tests.students.risk.test_rules import make_subjects, struggling
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None,
@@ -243,9 +245,9 @@ def test_changed_rules_while_redis_is_down_are_saved_and_the_flags_recomputed(
         client, leader_a, school_a, broker, django_capture_on_commit_callbacks):
     subjects = make_subjects(school_a)
     student = struggling(school_a, subjects=subjects, on=date.today())
-    risk.flag_students(school_a)
+    flag_students(school_a)
     assert Flag.objects.get(student=student).level == RiskLevel.ATTENTION
-    values = {name: str(value).replace(".", ",") for name, value in risk.RiskSettings().to_values().items()}
+    values = {name: str(value).replace(".", ",") for name, value in RiskSettings().to_values().items()}
     client.force_login(leader_a)
     broker.stop()
 
@@ -481,7 +483,7 @@ def test_flagging_whose_worker_is_killed_half_way_ends_as_an_uninterrupted_run(
         subjects = make_subjects(school)
         for n in range(12):
             struggling(school, mentor, subjects=subjects, on=date.today(), given_name=f"Leerling {n}")
-    risk.flag_students(school_b)  # the reference: the same students, flagged uninterrupted
+    flag_students(school_b)  # the reference: the same students, flagged uninterrupted
 
     second = kill_in_the_middle(broker, tmp_path, "students_flag",
                                 lambda: flag_school.apply_async(args=[school_a.pk]))

@@ -517,9 +517,9 @@ def _preview_job(f, kind):
 
 
 def _tunable(kind):
-    from students import risk
+    from students.risk.settings import Norm, RiskSettings
 
-    values = (risk.RiskSettings() if kind == "rules" else risk.Norm()).to_values()
+    values = (RiskSettings() if kind == "rules" else Norm()).to_values()
     values = {name: str(value).replace(".", ",") for name, value in values.items()}
     values["points_cito" if kind == "rules" else "max_below_55"] = "2"
     return values
@@ -527,7 +527,7 @@ def _tunable(kind):
 
 def _last_years_norm(f):
     from portal.schoolyear import SchoolYear
-    from students.flags import norm_year
+    from students.flags.selectors import norm_year
     from students.models import PromotionNorm
 
     PromotionNorm.objects.create(school=f("school_a"), school_year=norm_year().start_year - 1, level="havo",

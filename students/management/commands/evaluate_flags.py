@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal import services
 from portal.schoolyear import SchoolYear
-from students import risk
+from students.risk.evaluation import evaluate
 
 COLUMNS = ("students", "flagged", "did not make it", "true positives", "recall", "precision")
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         on = _day(on) if on else None
         try:
-            result = risk.evaluate(school, year, on=on)
+            result = evaluate(school, year, on=on)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{school.brin} {year}: rules replayed on {result.on:%d-%m-%Y}; outcome from "

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from portal import audit, services
-from students import risk
+from students.risk.export import write_risk_csv
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
             school = services.find_school(school)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        count = risk.write_risk_csv(school, self.stdout)
+        count = write_risk_csv(school, self.stdout)
         audit.record(user=None, school=school, action=audit.Action.EXPORT, object_type="flag",
                      summary=f"risico-export (opdrachtregel): {count} "
                              f"{'leerling' if count == 1 else 'leerlingen'}")

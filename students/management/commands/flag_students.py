@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal import services
 from portal.models import School
-from students import risk
+from students.risk.flagging import flag_students
 
 
 class Command(BaseCommand):
@@ -22,5 +22,5 @@ class Command(BaseCommand):
         else:
             schools = list(School.objects.order_by("brin"))
         for one in schools:
-            run = risk.flag_students(one)
+            run = flag_students(one)
             self.stdout.write(f"{one.brin}: {run}")

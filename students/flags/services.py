@@ -1,98 +1,29 @@
-"""Risk flags for people: who sees and acts on which flag, acknowledging and dismissing,
-the school's rule and norm settings, and the portal's notifications.
+"""Writes about risk flags: acknowledging and dismissing, the first action, the school's
+rule and norm settings, the audited risk export, and reading notifications.
 
-Reads start from portal.access (the one door); writes run in one transaction and leave an
-audit entry in Dutch that names students by number, never by name or by a typed reason.
-The rules and the flagging run themselves live in students.risk.
+Writes run in one transaction and leave an audit entry in Dutch that names students by
+number, never by name or by a typed reason. The rules and the flagging run themselves live in
+students.risk; reads are in students.flags.selectors.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from portal import access, audit
-from portal.models import Role
+from portal import audit
 from portal.queueing import queue_after_commit, run_here
 from portal.schoolyear import SchoolYear
+from students.models import Flag, FlagEvent, Level, PromotionNorm, RiskRules, Student
+from students.risk.export import write_risk_csv
+from students.risk.settings import RiskSettings
+from students.risk.tasks import flag_school
+from students.wording import count
 
-from . import risk
-from .models import MAX_LEERJAAR, Flag, FlagEvent, Level, Notification, PromotionNorm, RiskRules
-
-FLAG_ROLES = (Role.MENTOR, Role.LEADER)
-
-EVENT_LABELS = {
-    "raised": gettext_lazy("raised"),
-    "raised_higher": gettext_lazy("raised higher"),
-    "lowered": gettext_lazy("lowered"),
-    "changed": gettext_lazy("reasons changed"),
-    "acknowledged": gettext_lazy("acknowledged"),
-    "dismissed": gettext_lazy("dismissed"),
-    "resolved": gettext_lazy("resolved"),
-    "first_action": gettext_lazy("first action"),
-}
+from .selectors import notifications_for
 
 
-# --- Reads ------------------------------------------------------------------------------------
-
-def flags_for(user):
-    """Flags of the students this user may see (mentors, teachers, leaders of the school)."""
-    return access.scoped(Flag.objects.select_related("student__school", "student__mentor"), user,
-                         school_field="student__school")
-
-
-def actionable_flags_for(user):
-    """Flags the user may act on: a leader's whole school, a mentor's own mentees."""
-    return access.editable(flags_for(user), user, school_field="student__school",
-                           mentor_field="student__mentor")
-
-
-def can_act(user, flag):
-    return actionable_flags_for(user).filter(pk=flag.pk).exists()
-
-
-def flag_list(user, *, status="", level=None):
-    """Current flags of the mentor's students, or of the leader's school: highest level
-    first, then the longest waiting."""
-    flags = actionable_flags_for(user).filter(resolved_on__isnull=True)
-    if status:
-        flags = flags.filter(status=status)
-    if level:
-        flags = flags.filter(level=level)
-    return flags.order_by("-level", "raised_on", "pk")
-
-
-def current_flag(student):
-    """The student's current (unresolved) flag, or None. `student` comes from a scoped read."""
-    return Flag.objects.filter(student=student, resolved_on__isnull=True).first()
-
-
-def flag_events(flag):
-    """A flag's history, oldest first, each with a translated `label`."""
-    events = list(flag.events.select_related("by"))
-    for event in events:
-        event.label = EVENT_LABELS.get(event.kind, event.kind)
-    return events
-
-
-def with_risk(queryset):
-    """Annotate students with `risk_level`: the level of their current flag, 0 without one.
-    A dismissed flag counts as 0: the mentor judged that it needs no action."""
-    current = Flag.objects.filter(student=OuterRef("pk"), resolved_on__isnull=True).exclude(
-        status=Flag.Status.DISMISSED).values("level")[:1]
-    return queryset.annotate(
-        risk_level=Coalesce(Subquery(current, output_field=IntegerField()), Value(0)))
-
-
-def student_flag_context(user, student):
-    """What templates/students/_flag.html expects, for a student from a scoped read."""
-    flag = current_flag(student)
-    return {"flag": flag, "projection": risk.projection_for(student),
-            "can_act": flag is not None and can_act(user, flag)}
-
+# --- Audit of reads ------------------------------------------------------------------------------
 
 def record_flag_list(*, user, flags):
     """One audit entry per school whose flags were listed."""
@@ -102,7 +33,7 @@ def record_flag_list(*, user, flags):
         per_school[school] = per_school.get(school, 0) + 1
     for school, n in per_school.items():
         audit.record(user=user, school=school, action=audit.Action.LIST, object_type="flag",
-                     summary=f"signalering: {n} {'signalering' if n == 1 else 'signaleringen'}")
+                     summary=f"signalering: {count(n, 'signalering', 'signaleringen')}")
 
 
 def record_flag_view(*, user, flag):
@@ -157,11 +88,28 @@ def dismiss(*, actor, flag, reason):
     return flag
 
 
+def record_first_action(students, when, *, by=None, note="interventieplan gestart"):
+    """A plan was started for these students (one or several): the first action on an open or
+    acknowledged flag (kept once; the time from raised_on to first_action_on is what a school
+    leader reads). A few queries, whatever the number of students."""
+    if isinstance(students, Student):
+        students = [students]
+    flags = list(Flag.objects.filter(
+        student__in=students, resolved_on__isnull=True, first_action_on__isnull=True,
+        status__in=[Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED]))
+    for flag in flags:
+        flag.first_action_on = when
+    Flag.objects.bulk_update(flags, ["first_action_on"])
+    FlagEvent.objects.bulk_create([
+        FlagEvent(flag=flag, at=when, kind="first_action", level=flag.level, reasons=flag.reasons,
+                  by=by, note=note) for flag in flags])
+    return len(flags)
+
+
+
 # --- Rule and norm settings (school leaders) ---------------------------------------------------
 
 def _reflag_after_commit(school):
-    from .tasks import flag_school
-
     # Recomputing is a job of its own: its failure is logged and the saved change stays; when
     # the broker is down it runs here, after the commit.
     queue_after_commit(flag_school, school.pk, if_refused=run_here)
@@ -173,7 +121,7 @@ def save_rules(*, actor, school, settings):
     are recomputed after commit, so the change shows at once."""
     rules = RiskRules.objects.select_for_update().filter(school=school).first()
     try:
-        before = risk.RiskSettings.from_values(rules.values if rules else {}).to_values()
+        before = RiskSettings.from_values(rules.values if rules else {}).to_values()
     except ValidationError:
         before = {}  # stored values were broken: everything counts as changed
     after = settings.to_values()
@@ -187,37 +135,6 @@ def save_rules(*, actor, school, settings):
                  summary=("signaleringsregels gewijzigd: " + ", ".join(changed)))
     _reflag_after_commit(school)
     return changed
-
-
-def norm_year(today=None):
-    return SchoolYear.of(today or timezone.localdate())
-
-
-def norm_table(school, year):
-    """Every level and leerjaar with the norm in force this school year: recorded, the
-    default, or none (the exam year has no promotion norm unless one is recorded)."""
-    recorded = {(n.level, n.leerjaar): n for n in PromotionNorm.objects.filter(
-        school=school, school_year=year.start_year).select_related("updated_by")}
-    norms = risk.norms_for(school, year)
-    rows = []
-    for level in Level:
-        for leerjaar in range(1, MAX_LEERJAAR[level] + 1):
-            norm, is_default = risk.norm_for(norms, level.value, leerjaar)
-            rows.append({"level": level, "leerjaar": leerjaar, "norm": norm,
-                         "is_default": is_default, "record": recorded.get((level.value, leerjaar))})
-    return rows
-
-
-def norm_of(school, year, level, leerjaar):
-    """(Norm, recorded?) for one level and leerjaar; the defaults when none is recorded."""
-    rules = PromotionNorm.objects.filter(school=school, school_year=year.start_year, level=level,
-                                         leerjaar=leerjaar).values_list("rules", flat=True).first()
-    if rules is None:
-        return risk.DEFAULT_NORM, False
-    try:
-        return risk.Norm.from_values(rules), True
-    except ValidationError:
-        return risk.DEFAULT_NORM, True
 
 
 def _norm_label(year, level, leerjaar):
@@ -262,30 +179,17 @@ def copy_norms(*, actor, school, year):
     return len(new)
 
 
-def previous_norm_count(school, year):
-    return PromotionNorm.objects.filter(school=school, school_year=year.start_year - 1).count()
-
-
 # --- Export -----------------------------------------------------------------------------------
 
 def export_risk(*, actor, school, out):
     """The risk export (CSV) of one school, written to `out`; audited."""
-    count = risk.write_risk_csv(school, out)
+    n = write_risk_csv(school, out)
     audit.record(user=actor, school=school, action=audit.Action.EXPORT, object_type="flag",
-                 summary=f"risico-export: {count} {'leerling' if count == 1 else 'leerlingen'}")
-    return count
+                 summary=f"risico-export: {count(n, 'leerling', 'leerlingen')}")
+    return n
 
 
 # --- Notifications ----------------------------------------------------------------------------
-
-def notifications_for(user):
-    """The user's own notifications, newest first."""
-    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
-
-
-def unread_count(user):
-    return notifications_for(user).filter(read_at__isnull=True).count()
-
 
 def mark_read(*, notification):
     if notification.read_at is None:

@@ -12,40 +12,22 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from interventions.models import InterventionPlan
 from portal.models import AuditEntry
 from portal.schoolyear import SchoolYear
-from students import flags, risk
 from students.models import (
     Flag, FlagEvent, Level, Notification, PromotionNorm, RiskLevel, RiskRules, Student,
 )
+from students.flags.selectors import student_flag_context, with_risk
+from students.flags.services import acknowledge
+from students.risk.settings import Norm, RiskSettings, settings_for
 from tests.conftest import make_student
-from tests.students.test_risk_rules import grade, make_subjects, struggling
+from tests.students.risk.test_rules import grade, make_subjects, struggling
 
 pytestmark = pytest.mark.django_db
 
 
-# --- Other schools and colleagues (the full matrix is in tests/portal/test_permissions.py) ---
-
-@pytest.mark.parametrize("name", ["flags:rules", "flags:norms", "flags:export"])
-def test_a_leader_cannot_open_another_schools_settings(client, leader_b, school_a, name):
-    client.force_login(leader_b)
-    assert client.get(f"{reverse(name)}?school={school_a.brin}").status_code == 404
-
-
-def test_a_colleague_mentor_cannot_dismiss_someone_elses_mentee(client, other_mentor_a, flag_a):
-    client.force_login(other_mentor_a)
-    response = client.post(reverse("flags:dismiss", args=[flag_a.pk]), {"reason": "niet nodig"})
-    assert response.status_code == 403
-    flag_a.refresh_from_db()
-    assert flag_a.status == Flag.Status.OPEN
-
-
-def test_another_schools_mentor_cannot_acknowledge(client, mentor_b, flag_a):
-    client.force_login(mentor_b)
-    assert client.post(reverse("flags:acknowledge", args=[flag_a.pk])).status_code == 404
-    flag_a.refresh_from_db()
-    assert flag_a.status == Flag.Status.OPEN
-
+# Who may open which page (other schools, colleagues): the matrix in tests/portal/test_permissions.py.
 
 # --- The flag list ---------------------------------------------------------------------------------
 
@@ -82,7 +64,7 @@ def test_a_leader_sees_every_flag_of_the_school_and_filters(client, leader_a, me
     assert client.get(reverse("flags:list")).context["page"].paginator.count == 5
     only_high = client.get(reverse("flags:list"), {"level": "2"}).context["page"]
     assert only_high.paginator.count == 2
-    flags.acknowledge(actor=leader_a, flag=flag_a)
+    acknowledge(actor=leader_a, flag=flag_a)
     acknowledged = client.get(reverse("flags:list"), {"status": "acknowledged"}).context["page"]
     assert [f.pk for f in acknowledged.object_list] == [flag_a.pk]
 
@@ -135,14 +117,14 @@ def test_the_student_partial_shows_flag_projection_and_buttons(rf, mentor_a, tea
     grade(student, subjects["en"], "6.5", on=timezone.localdate(), days_before=0)
     request = rf.get("/")
     request.user = mentor_a
-    context = flags.student_flag_context(mentor_a, student)
+    context = student_flag_context(mentor_a, student)
     assert context["can_act"] and context["flag"] == flag_a
     with translation.override("en"):
         html = render_to_string("students/_flag.html", context, request=request)
     assert "wiskunde 4,2 en Engels 5,1 onder 5,5" in html
     assert "promoted" in html and "voldoet aan de norm: 1 onvoldoende" in html
     assert reverse("flags:dismiss", args=[flag_a.pk]) in html
-    context = flags.student_flag_context(teacher_a, student)
+    context = student_flag_context(teacher_a, student)
     assert not context["can_act"]
     html = render_to_string("students/_flag.html", context, request=request)
     assert reverse("flags:dismiss", args=[flag_a.pk]) not in html
@@ -153,7 +135,7 @@ def test_with_risk_annotates_the_current_flag_level(school_a, mentor_a, flag_a):
     dismissed = make_student(school_a, mentor_a)
     Flag.objects.create(student=dismissed, level=RiskLevel.HIGH, status=Flag.Status.DISMISSED,
                         raised_on=timezone.now(), changed_on=timezone.now())
-    levels = dict(flags.with_risk(Student.objects.all()).values_list("pk", "risk_level"))
+    levels = dict(with_risk(Student.objects.all()).values_list("pk", "risk_level"))
     assert levels == {flag_a.student_id: 1, calm.pk: 0, dismissed.pk: 0}
 
 
@@ -161,14 +143,14 @@ def test_with_risk_annotates_the_current_flag_level(school_a, mentor_a, flag_a):
 
 def rules_form(**changes):
     values = {name: str(value).replace(".", ",") for name, value in
-              risk.RiskSettings().to_values().items()}
+              RiskSettings().to_values().items()}
     return {**values, **changes}
 
 
 def test_a_leader_sees_the_rules_and_that_no_outcomes_are_recorded(client, leader_a):
     client.force_login(leader_a)
     response = client.get(reverse("flags:rules"))
-    assert response.context["form"]["trend_min_drop"].value() == risk.RiskSettings().trend_min_drop
+    assert response.context["form"]["trend_min_drop"].value() == RiskSettings().trend_min_drop
     assert not response.context["evaluation"].has_outcomes
 
 
@@ -178,7 +160,7 @@ def test_a_leader_changes_the_rules(client, leader_a, school_a):
     assert response.status_code == 302
     stored = RiskRules.objects.get(school=school_a)
     assert stored.values["trend_min_drop"] == 0.6 and stored.updated_by == leader_a
-    assert risk.settings_for(school_a).points_cito == 2
+    assert settings_for(school_a).points_cito == 2
     entry = AuditEntry.objects.get(object_type="riskrules")
     assert entry.summary == "signaleringsregels gewijzigd: points_cito, trend_min_drop"
     client.post(reverse("flags:rules"), rules_form(trend_min_drop="0,6", points_cito="2"))
@@ -215,7 +197,7 @@ def test_the_rules_page_shows_last_years_evaluation(client, leader_a, school_a):
 # --- Norms ----------------------------------------------------------------------------------------
 
 def norm_form(**changes):
-    return {**{k: str(v).replace(".", ",") for k, v in risk.Norm().to_values().items()}, **changes}
+    return {**{k: str(v).replace(".", ",") for k, v in Norm().to_values().items()}, **changes}
 
 
 def test_a_leader_records_a_norm_for_this_school_year(client, leader_a, school_a):
@@ -312,8 +294,6 @@ def test_the_notification_list_runs_a_fixed_number_of_queries(client, mentor_a, 
 
 
 def test_a_flag_page_links_the_plan_that_answers_it(client, mentor_a, flag_a):
-    from interventions.models import InterventionPlan
-
     plan = InterventionPlan.objects.create(student=flag_a.student, flag=flag_a, title="Huiswerkklas",
                                            need="planning", goal="huiswerk af",
                                            started_on=flag_a.raised_on.date())

@@ -17,9 +17,13 @@ from portal import access
 from portal.models import Role
 from portal.schoolyear import SchoolYear
 
-from . import flags, risk
-from .flag_forms import DismissForm, FlagFilterForm, NormForm, RiskRulesForm
-from .models import MAX_LEERJAAR, Level
+from students.models import MAX_LEERJAAR, Level
+from students.risk.evaluation import evaluate
+from students.risk.rules import projection_for
+from students.risk.settings import settings_for
+
+from . import selectors, services
+from .forms import DismissForm, FlagFilterForm, NormForm, RiskRulesForm
 
 PAGE_SIZE = 50
 LEADER = (Role.LEADER,)
@@ -54,9 +58,9 @@ def _with_school(url, request, school):
 @mentors_and_leaders
 def flag_list(request):
     form = FlagFilterForm(request.GET)
-    page = Paginator(flags.flag_list(request.user, **form.filters()), PAGE_SIZE).get_page(
+    page = Paginator(selectors.flag_list(request.user, **form.filters()), PAGE_SIZE).get_page(
         request.GET.get("pagina"))
-    flags.record_flag_list(user=request.user, flags=page.object_list)
+    services.record_flag_list(user=request.user, flags=page.object_list)
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(request, "students/flag_list.html", {
@@ -67,19 +71,19 @@ def flag_list(request):
 
 @staff_only
 def flag_detail(request, pk):
-    flag = get_object_or_404(flags.flags_for(request.user), pk=pk)
-    flags.record_flag_view(user=request.user, flag=flag)
+    flag = get_object_or_404(selectors.flags_for(request.user), pk=pk)
+    services.record_flag_view(user=request.user, flag=flag)
     return render(request, "students/flag_detail.html", {
-        "flag": flag, "events": flags.flag_events(flag), "can_act": flags.can_act(request.user, flag),
-        "projection": risk.projection_for(flag.student), "dismiss_form": DismissForm(),
+        "flag": flag, "events": selectors.flag_events(flag), "can_act": selectors.can_act(request.user, flag),
+        "projection": projection_for(flag.student), "dismiss_form": DismissForm(),
         "plans": flag.plans.all(),  # a resolved flag links to the plan that resolved it
     })
 
 
 def _actionable(request, pk):
     """The flag if the user may act on it: 404 outside their schools, else 403."""
-    flag = get_object_or_404(flags.flags_for(request.user), pk=pk)
-    if not flags.can_act(request.user, flag):
+    flag = get_object_or_404(selectors.flags_for(request.user), pk=pk)
+    if not selectors.can_act(request.user, flag):
         raise PermissionDenied
     return flag
 
@@ -89,7 +93,7 @@ def _actionable(request, pk):
 def flag_acknowledge(request, pk):
     flag = _actionable(request, pk)
     try:
-        flags.acknowledge(actor=request.user, flag=flag)
+        services.acknowledge(actor=request.user, flag=flag)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -103,13 +107,13 @@ def flag_dismiss(request, pk):
     form = DismissForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            flags.dismiss(actor=request.user, flag=flag, reason=form.cleaned_data["reason"])
+            services.dismiss(actor=request.user, flag=flag, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None if not hasattr(error, "error_dict") else "reason", error.messages)
         else:
             messages.success(request, _("Flag dismissed."))
             return redirect("flags:detail", pk=flag.pk)
-    flags.record_flag_view(user=request.user, flag=flag)
+    services.record_flag_view(user=request.user, flag=flag)
     return render(request, "students/flag_dismiss.html", {"flag": flag, "form": form})
 
 
@@ -125,14 +129,14 @@ def _evaluation_year(request):
 @leaders_only
 def rules(request):
     school = _led_school(request)
-    current = risk.settings_for(school)
+    current = settings_for(school)
     form = RiskRulesForm(request.POST or None, current=current)
     trial = None
     if request.method == "POST" and form.is_valid():
         if "try" in request.POST:
             trial = form.result
         else:
-            changed = flags.save_rules(actor=request.user, school=school, settings=form.result)
+            changed = services.save_rules(actor=request.user, school=school, settings=form.result)
             if changed:
                 messages.success(request, ngettext(
                     "Rules saved: %(count)s setting changed. The flags are being recomputed.",
@@ -144,19 +148,19 @@ def rules(request):
     year = _evaluation_year(request)
     return render(request, "students/flag_rules.html", {
         "form": form, "school": school, "schools": _led_schools(request), "trial": trial is not None,
-        "evaluation": risk.evaluate(school, year, settings=trial or current),
+        "evaluation": evaluate(school, year, settings=trial or current),
     })
 
 
 @leaders_only
 def norms(request):
     school = _led_school(request)
-    year = flags.norm_year()
+    year = selectors.norm_year()
     return render(request, "students/flag_norms.html", {
         "school": school, "schools": _led_schools(request), "year": year,
-        "rows": flags.norm_table(school, year),
+        "rows": selectors.norm_table(school, year),
         "previous": SchoolYear(year.start_year - 1),
-        "previous_count": flags.previous_norm_count(school, year),
+        "previous_count": selectors.previous_norm_count(school, year),
         "school_query": f"?school={school.brin}" if request.GET.get("school") else "",
     })
 
@@ -166,11 +170,11 @@ def norm_edit(request, level, leerjaar):
     if level not in Level.values or not 1 <= leerjaar <= MAX_LEERJAAR[Level(level)]:
         raise Http404
     school = _led_school(request)
-    year = flags.norm_year()
-    current, recorded = flags.norm_of(school, year, level, leerjaar)
+    year = selectors.norm_year()
+    current, recorded = selectors.norm_of(school, year, level, leerjaar)
     form = NormForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
-        if flags.save_norm(actor=request.user, school=school, year=year, level=level,
+        if services.save_norm(actor=request.user, school=school, year=year, level=level,
                            leerjaar=leerjaar, norm=form.result):
             messages.success(request, _("Norm saved."))
         else:
@@ -186,7 +190,7 @@ def norm_edit(request, level, leerjaar):
 @require_POST
 def norm_copy(request):
     school = _led_school(request)
-    copied = flags.copy_norms(actor=request.user, school=school, year=flags.norm_year())
+    copied = services.copy_norms(actor=request.user, school=school, year=selectors.norm_year())
     if copied:
         messages.success(request, ngettext("%(count)s norm copied from last school year.",
                                            "%(count)s norms copied from last school year.",
@@ -202,7 +206,7 @@ def export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="risico-{school.brin}-{timezone.localdate():%Y-%m-%d}.csv"')
-    flags.export_risk(actor=request.user, school=school, out=response)
+    services.export_risk(actor=request.user, school=school, out=response)
     return response
 
 
@@ -210,18 +214,18 @@ def export(request):
 
 @staff_only
 def notifications(request):
-    page = Paginator(flags.notifications_for(request.user), PAGE_SIZE).get_page(
+    page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("pagina"))
     return render(request, "students/notification_list.html", {
-        "page": page, "unread": flags.unread_count(request.user), "query": "",
+        "page": page, "unread": selectors.unread_count(request.user), "query": "",
     })
 
 
 @staff_only
 @require_POST
 def notification_read(request, pk):
-    notification = get_object_or_404(flags.notifications_for(request.user), pk=pk)
-    flags.mark_read(notification=notification)
+    notification = get_object_or_404(selectors.notifications_for(request.user), pk=pk)
+    services.mark_read(notification=notification)
     if request.POST.get("open") and notification.url.startswith("/"):
         return redirect(notification.url)
     return redirect(_safe_next(request, reverse("flags:notifications")))
@@ -230,5 +234,5 @@ def notification_read(request, pk):
 @staff_only
 @require_POST
 def notifications_read_all(request):
-    flags.mark_all_read(user=request.user)
+    services.mark_all_read(user=request.user)
     return redirect("flags:notifications")

@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Flag, RiskLevel
-from .risk import Norm, RiskSettings
+from students.models import Flag, RiskLevel
+from students.risk.settings import Norm, RiskSettings
 
 
 class _TunableForm(forms.Form):

@@ -9,10 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from students import risk
 from students.models import (
     Category, Level, PromotionNorm, RiskRules, Score, Severity, Signal, StandardisedResult, Subject,
 )
+from students.risk.projection import Projection, tekortpunten
+from students.risk.projection import project as project_grades
+from students.risk.rules import assess, projection_for
+from students.risk.settings import DEFAULT_NORM, Norm, RiskSettings, settings_for
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +61,7 @@ def struggling(school, mentor=None, *, subjects, on=ON, days_before=7, **fields)
 
 
 def assessed(student, on=ON, **kwargs):
-    return risk.assess(student.school, on=on, **kwargs)[student.pk]
+    return assess(student.school, on=on, **kwargs)[student.pk]
 
 
 def reasons(assessment):
@@ -114,42 +117,42 @@ def test_only_this_school_years_grades_up_to_the_day_count(school_a, subjects):
     ("5.5", 0), ("5.4", 1), ("4.5", 1), ("4.4", 2), ("3.5", 2), ("3.4", 3), ("1.0", 5),
 ])
 def test_tekortpunten_54_counts_one_and_44_counts_two(value, points):
-    assert risk.tekortpunten(Decimal(value)) == points
+    assert tekortpunten(Decimal(value)) == points
 
 
-def project(*grades, norm=risk.DEFAULT_NORM):
+def project(*grades, norm=DEFAULT_NORM):
     core = {"wiskunde", "Engels", "Nederlands"}
-    return risk.project([(name, Decimal(g), name in core) for name, g in grades], norm)
+    return project_grades([(name, Decimal(g), name in core) for name, g in grades], norm)
 
 
 def test_one_grade_below_55_is_promoted():
     result = project(("wiskunde", "5.2"), ("Engels", "6.0"), ("geschiedenis", "6.4"))
-    assert result.outcome == risk.Projection.PROMOTED
+    assert result.outcome == Projection.PROMOTED
     assert result.rule == "voldoet aan de norm: 1 onvoldoende, 1 tekortpunt"
 
 
 def test_two_grades_below_55_are_promoted_only_with_compensation():
     compensated = project(("biologie", "5.0"), ("geschiedenis", "5.3"), ("wiskunde", "7.5"),
                           ("Engels", "7.0"), ("Nederlands", "7.2"))
-    assert compensated.outcome == risk.Projection.PROMOTED
+    assert compensated.outcome == Projection.PROMOTED
     assert compensated.rule == ("voldoet aan de norm: 2 onvoldoendes, 2 tekortpunten, "
                                 "gecompenseerd (gemiddelde 6,4)")
     not_compensated = project(("biologie", "5.0"), ("geschiedenis", "5.3"), ("wiskunde", "6.0"),
                               ("Engels", "6.2"))
-    assert not_compensated.outcome == risk.Projection.DISCUSS
+    assert not_compensated.outcome == Projection.DISCUSS
     assert not_compensated.rule == "2 onvoldoendes zonder compensatie (gemiddelde 5,6, nodig 6,0)"
 
 
 def test_two_core_subjects_below_55_go_to_the_bespreekzone():
     result = project(("wiskunde", "5.2"), ("Engels", "5.4"), ("Nederlands", "8.0"),
                      ("geschiedenis", "7.5"), ("biologie", "7.0"))
-    assert result.outcome == risk.Projection.DISCUSS
+    assert result.outcome == Projection.DISCUSS
     assert result.rule == "2 kernvakken onder 5,5: wiskunde 5,2 en Engels 5,4 (norm: hoogstens 1)"
 
 
 def test_a_grade_below_40_goes_to_the_bespreekzone():
     result = project(("geschiedenis", "3.8"), ("wiskunde", "6.5"), ("Engels", "6.5"))
-    assert result.outcome == risk.Projection.DISCUSS
+    assert result.outcome == Projection.DISCUSS
     assert result.rule == "geschiedenis 3,8 onder 4,0"
 
 
@@ -157,7 +160,7 @@ def test_too_many_tekortpunten_go_to_the_bespreekzone():
     # two grades below 5,5, compensated, but 4,4 and 4,4 make four tekortpunten (max 3)
     result = project(("geschiedenis", "4.4"), ("biologie", "4.4"), ("wiskunde", "8.0"),
                      ("Engels", "8.0"), ("Nederlands", "8.0"))
-    assert result.outcome == risk.Projection.DISCUSS
+    assert result.outcome == Projection.DISCUSS
     assert result.tekortpunten == 4
     assert result.rule == "4 tekortpunten (norm: hoogstens 3)"
 
@@ -165,10 +168,10 @@ def test_too_many_tekortpunten_go_to_the_bespreekzone():
 def test_beyond_the_bespreekzone_is_not_promoted():
     four = project(("wiskunde", "5.0"), ("Engels", "5.2"), ("geschiedenis", "5.3"),
                    ("biologie", "5.4"), ("Nederlands", "8.0"))
-    assert four.outcome == risk.Projection.NOT_PROMOTED
+    assert four.outcome == Projection.NOT_PROMOTED
     assert four.rule == "4 onvoldoendes (norm: hoogstens 3 om te bespreken)"
     deep = project(("wiskunde", "2.4"), ("Engels", "3.4"), ("Nederlands", "8.0"))
-    assert deep.outcome == risk.Projection.NOT_PROMOTED
+    assert deep.outcome == Projection.NOT_PROMOTED
     assert deep.rule == "7 tekortpunten (norm: hoogstens 4 om te bespreken)"
 
 
@@ -176,14 +179,14 @@ def test_the_schools_recorded_norm_for_this_year_applies(school_a, subjects):
     student = make_student(school_a, level=Level.HAVO, leerjaar=3)
     grade(student, subjects["wi"], "5.2")
     grade(student, subjects["en"], "7.0")
-    assert risk.projection_for(student, on=ON).rule.endswith("(standaardnorm)")
-    strict = risk.Norm(max_below_55=0, max_below_55_with_compensation=0)
+    assert projection_for(student, on=ON).rule.endswith("(standaardnorm)")
+    strict = Norm(max_below_55=0, max_below_55_with_compensation=0)
     PromotionNorm.objects.create(school=school_a, school_year=2025, level=Level.HAVO, leerjaar=3,
                                  rules={**strict.to_values(), "max_below_55_with_compensation": 5})
     PromotionNorm.objects.create(school=school_a, school_year=2026, level=Level.HAVO, leerjaar=3,
                                  rules=strict.to_values())
-    projection = risk.projection_for(student, on=ON)
-    assert projection.outcome == risk.Projection.DISCUSS
+    projection = projection_for(student, on=ON)
+    assert projection.outcome == Projection.DISCUSS
     assert projection.rule == "1 onvoldoende (norm: hoogstens 0 met compensatie)"
 
 
@@ -201,14 +204,14 @@ def test_the_projection_is_a_reason_of_its_own(school_a, subjects):
 def test_the_exam_year_has_no_projection_unless_a_norm_is_recorded(school_a, subjects):
     student = make_student(school_a, level=Level.HAVO, leerjaar=5)
     grade(student, subjects["wi"], "4.0")
-    assert risk.projection_for(student, on=ON) is None
+    assert projection_for(student, on=ON) is None
     PromotionNorm.objects.create(school=school_a, school_year=2026, level=Level.HAVO, leerjaar=5,
                                  rules={})
-    assert risk.projection_for(student, on=ON).outcome == risk.Projection.PROMOTED
+    assert projection_for(student, on=ON).outcome == Projection.PROMOTED
 
 
 def test_no_grades_no_projection(school_a):
-    assert risk.projection_for(make_student(school_a), on=ON) is None
+    assert projection_for(make_student(school_a), on=ON) is None
 
 
 # --- Trend -----------------------------------------------------------------------------------
@@ -324,13 +327,13 @@ def test_a_school_tunes_the_points_and_the_levels(school_a, mentor_a, subjects):
 # --- Settings validation ---------------------------------------------------------------------
 
 def test_defaults_round_trip_through_stored_values():
-    assert risk.RiskSettings.from_values({}) == risk.RiskSettings()
-    assert risk.RiskSettings.from_values(risk.RiskSettings().to_values()) == risk.RiskSettings()
-    assert risk.Norm.from_values(risk.Norm().to_values()) == risk.Norm()
+    assert RiskSettings.from_values({}) == RiskSettings()
+    assert RiskSettings.from_values(RiskSettings().to_values()) == RiskSettings()
+    assert Norm.from_values(Norm().to_values()) == Norm()
 
 
 def test_settings_accept_dutch_decimals():
-    settings = risk.RiskSettings.from_values({"trend_min_drop": "0,6", "pre_exam_factor": "1,25"})
+    settings = RiskSettings.from_values({"trend_min_drop": "0,6", "pre_exam_factor": "1,25"})
     assert settings.trend_min_drop == Decimal("0.6")
     assert settings.pre_exam_factor == Decimal("1.25")
 
@@ -345,7 +348,7 @@ def test_settings_accept_dutch_decimals():
 ])
 def test_invalid_settings_say_which_field_and_why(values, field, words):
     with translation.override("en"), pytest.raises(ValidationError) as raised:
-        risk.RiskSettings.from_values(values)
+        RiskSettings.from_values(values)
     assert list(raised.value.message_dict) == [field]
     message = raised.value.message_dict[field][0]
     assert all(word in message for word in words), message
@@ -353,11 +356,11 @@ def test_invalid_settings_say_which_field_and_why(values, field, words):
 
 def test_a_norm_allowing_fewer_with_compensation_than_without_is_refused():
     with pytest.raises(ValidationError) as raised:
-        risk.Norm.from_values({"max_below_55": 2, "max_below_55_with_compensation": 1})
+        Norm.from_values({"max_below_55": 2, "max_below_55_with_compensation": 1})
     assert list(raised.value.message_dict) == ["max_below_55_with_compensation"]
 
 
 def test_invalid_stored_rules_fall_back_to_the_defaults(school_a, caplog):
     RiskRules.objects.create(school=school_a, values={"high_points": "lots"})
-    assert risk.settings_for(school_a) == risk.RiskSettings()
+    assert settings_for(school_a) == RiskSettings()
     assert "invalid" in caplog.text

@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions import services as plan_services
-from portal.models import AuditEntry
-from students import flags, meetings, risk
+from portal.models import AuditEntry, MailFrequency
+from students import meetings
 from students.models import Flag, FlagEvent, Notification, Student, TeamReview
+from students.flags.services import acknowledge, dismiss
+from students.risk.flagging import flag_students
 from students.tasks import flag_all_schools, flag_school
-from tests.students.test_risk_rules import ON, grade, make_subjects, signal, struggling
+from tests.students.risk.test_rules import ON, grade, make_subjects, signal, struggling
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +33,9 @@ def subjects(school_a):
 
 def run(school, now=NOW, capture=None):
     if capture is None:
-        return risk.flag_students(school, now=now)
+        return flag_students(school, now=now)
     with capture(execute=True):
-        return risk.flag_students(school, now=now)
+        return flag_students(school, now=now)
 
 
 def kinds(flag):
@@ -156,6 +158,27 @@ def test_a_new_flag_notifies_the_mentor_in_the_portal_and_by_mail(
     assert "Visser" not in mail.body + mail.subject  # mail leaves the portal: numbers only
 
 
+def test_the_mail_links_to_the_flag_list_with_an_absolute_address(
+        settings, school_a, mentor_a, subjects, mailoutbox, django_capture_on_commit_callbacks):
+    settings.PORTAL_URL = "https://leerroute.example.nl"
+    struggling(school_a, mentor_a, subjects=subjects)
+    run(school_a, capture=django_capture_on_commit_callbacks)
+    [mail] = mailoutbox
+    assert mail.subject == "Leerroute: 1 nieuwe of verhoogde signalering"
+    link = f"{settings.PORTAL_URL}{reverse('flags:list')}"
+    assert link.startswith(settings.PORTAL_URL)
+    assert f"onder Signalering ({link})." in mail.body
+
+
+def test_a_mentor_who_chose_the_daily_overview_gets_no_mail_at_once(
+        school_a, mentor_a, subjects, mailoutbox, django_capture_on_commit_callbacks):
+    mentor_a.mail_frequency = MailFrequency.DAILY
+    mentor_a.save(update_fields=["mail_frequency"])
+    struggling(school_a, mentor_a, subjects=subjects)
+    run(school_a, capture=django_capture_on_commit_callbacks)
+    assert Notification.objects.filter(user=mentor_a).count() == 1 and not mailoutbox
+
+
 def test_only_new_and_raised_flags_notify(school_a, mentor_a, subjects, mailoutbox,
                                           django_capture_on_commit_callbacks):
     student = struggling(school_a, mentor_a, subjects=subjects)
@@ -189,7 +212,7 @@ def flag(school_a, mentor_a, subjects):
     """An open aandacht flag raised now. Acknowledging, dismissing and starting plans happen
     on the real clock, so the tests that use this flag do too (grades dated today)."""
     struggling(school_a, mentor_a, subjects=subjects, on=today(), days_before=0)
-    risk.flag_students(school_a)
+    flag_students(school_a)
     return Flag.objects.get()
 
 
@@ -232,7 +255,7 @@ def test_dismissing_needs_a_reason(client, mentor_a, flag):
 def test_a_dismissed_flag_is_not_raised_again_unless_higher(school_a, mentor_a, subjects, flag,
                                                             mailoutbox,
                                                             django_capture_on_commit_callbacks):
-    flags.dismiss(actor=mentor_a, flag=flag, reason="herkansing gepland")
+    dismiss(actor=mentor_a, flag=flag, reason="herkansing gepland")
     student = flag.student
     grade(student, subjects["wi"], "3.0", on=today(), days_before=0)  # same level, other reasons
     result = run_now(school_a, capture=django_capture_on_commit_callbacks)
@@ -251,7 +274,7 @@ def test_a_dismissed_flag_is_not_raised_again_unless_higher(school_a, mentor_a, 
 
 
 def test_an_acknowledged_flag_raised_higher_opens_again(school_a, mentor_a, subjects, flag):
-    flags.acknowledge(actor=mentor_a, flag=flag)
+    acknowledge(actor=mentor_a, flag=flag)
     make_worse(flag.student, subjects, on=today())
     run_now(school_a)
     flag.refresh_from_db()
@@ -259,7 +282,7 @@ def test_an_acknowledged_flag_raised_higher_opens_again(school_a, mentor_a, subj
 
 
 def test_a_dismissed_flag_is_resolved_when_the_risk_is_gone(school_a, mentor_a, subjects, flag):
-    flags.dismiss(actor=mentor_a, flag=flag, reason="herkansing gepland")
+    dismiss(actor=mentor_a, flag=flag, reason="herkansing gepland")
     for code in ("wi", "en"):
         for _ in range(5):
             grade(flag.student, subjects[code], "8.0", on=today(), days_before=0)
@@ -271,7 +294,7 @@ def test_a_dismissed_flag_is_resolved_when_the_risk_is_gone(school_a, mentor_a, 
 # --- First action ---------------------------------------------------------------------------------
 
 def test_starting_a_plan_is_the_first_action(school_a, mentor_a, flag):
-    flags.acknowledge(actor=mentor_a, flag=flag)
+    acknowledge(actor=mentor_a, flag=flag)
     plan_services.start_plan(actor=mentor_a, student=flag.student, data={
         "title": "Bijles wiskunde", "need": "wiskunde", "goal": "wiskunde 5,5",
         "started_on": today()})
@@ -297,7 +320,7 @@ def test_flagged_students_are_suggested_for_the_team_review(school_a, mentor_a, 
     dismissed = struggling(school_a, mentor_a, subjects=subjects, family_name="Afgewezen",
                            on=today(), days_before=0)
     run_now(school_a)
-    flags.dismiss(actor=mentor_a, flag=Flag.objects.get(student=dismissed), reason="bekend")
+    dismiss(actor=mentor_a, flag=Flag.objects.get(student=dismissed), reason="bekend")
     review = TeamReview.objects.create(school=school_a, held_on=today(), class_code="3H1")
     suggestions = meetings.suggested_agenda(mentor_a, review)
     assert [s.student for s in suggestions] == [flag.student]
@@ -336,7 +359,7 @@ def test_two_runs_at_the_same_time_raise_each_flag_once(school_a, mentor_a, subj
     def flag_now():
         try:
             start.wait()
-            results.append(risk.flag_students(school_a, now=NOW))
+            results.append(flag_students(school_a, now=NOW))
         except Exception as error:  # noqa: BLE001 — reported below
             errors.append(error)
         finally:

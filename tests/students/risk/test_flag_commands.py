@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from portal.models import AuditEntry
 from portal.schoolyear import SchoolYear
-from students import risk
-from students.models import Flag, Level, PromotionDecision, Score, Student
+from students.models import Flag, Level, PromotionDecision, RiskLevel, Score, Student
+from students.risk.evaluation import evaluate
+from students.risk.flagging import flag_students
+from students.risk.settings import RiskSettings
 from tests.conftest import make_student
-from tests.students.test_risk_rules import make_subjects, struggling
+from tests.students.risk.test_rules import make_subjects, struggling
 
 pytestmark = pytest.mark.django_db
 _tests = count(1)
@@ -63,7 +65,7 @@ def test_export_risk_writes_every_active_student_with_risk_and_reasons(school_a,
                          student_number="200002")
     calm = make_student(school_a, mentor_a, student_number="200001")
     make_student(school_a, mentor_a, student_number="200003", is_active=False)
-    risk.flag_students(school_a)
+    flag_students(school_a)
 
     rows = list(csv.reader(io.StringIO(command("export_risk", "--school", "12AB"))))
 
@@ -132,7 +134,7 @@ def numbers(row):
 
 
 def test_evaluate_compares_flags_on_1_february_with_the_outcome(school_a, last_year):
-    result = risk.evaluate(school_a, YEAR)
+    result = evaluate(school_a, YEAR)
     assert result.on == date(2026, 2, 1)
     assert (result.from_decisions, result.from_grades, result.unknown) == (3, 2, 0)
     assert numbers(result.total) == (5, 2, 3, 1)
@@ -148,13 +150,13 @@ def test_evaluate_compares_flags_on_1_february_with_the_outcome(school_a, last_y
 
 
 def test_evaluate_replays_the_data_as_it_was_on_the_day(school_a, last_year):
-    result = risk.evaluate(school_a, YEAR, on=date(2026, 6, 30))
+    result = evaluate(school_a, YEAR, on=date(2026, 6, 30))
     assert numbers(result.total) == (5, 3, 3, 2)  # by June E's fall shows
 
 
 def test_evaluate_with_other_rules(school_a, last_year):
-    lenient = risk.RiskSettings(points_per_insufficient=Decimal(0), points_discuss=Decimal(0))
-    assert numbers(risk.evaluate(school_a, YEAR, settings=lenient).total) == (5, 0, 3, 0)
+    lenient = RiskSettings(points_per_insufficient=Decimal(0), points_discuss=Decimal(0))
+    assert numbers(evaluate(school_a, YEAR, settings=lenient).total) == (5, 0, 3, 0)
 
 
 def test_the_evaluate_flags_command_prints_the_tables(school_a, last_year):
@@ -186,18 +188,11 @@ def test_evaluate_flags_rejects_bad_arguments(school_a, args, message):
 
 
 def test_the_risk_export_cannot_smuggle_a_spreadsheet_formula(school_a, mentor_a):
-    from io import StringIO
-
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from students.models import Flag, RiskLevel
-
     student = make_student(school_a, mentor_a, student_number="=HYPERLINK(1)")
     now = timezone.now()
     Flag.objects.create(student=student, level=RiskLevel.HIGH, raised_on=now, changed_on=now,
                         reasons=[{"rule": "insufficient", "text": "-wiskunde 4,2 onder 5,5"}])
-    out = StringIO()
+    out = io.StringIO()
     call_command("export_risk", "--school", "12AB", stdout=out)
     row = out.getvalue().splitlines()[1]
     assert row.startswith("'=HYPERLINK(1)")
