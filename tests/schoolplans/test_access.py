@@ -1,5 +1,6 @@
-"""Who gets which page: leaders of the school edit, inspectors of the school read, another
-school's leader or inspector gets 404, mentors, teachers and people without a role 403."""
+"""What each reader sees of a School Programme. Who gets which page (leaders of the school edit,
+inspectors of the school read, another school's leader or inspector gets 404, mentors, teachers
+and people without a role 403) is proven by the matrix in tests/portal/test_permissions.py."""
 
 from decimal import Decimal
 
@@ -8,56 +9,6 @@ from django.urls import reverse
 
 from schoolplans.models import Budget, ProgrammeLine, SchoolProgramme, Spending
 from tests.conftest import make_student
-
-PERSONAS = ("outsider", "mentor_a", "other_mentor_a", "teacher_a", "leader_a", "mentor_b", "leader_b",
-            "inspector", "inspector_b")
-NO_ACCESS = {"outsider", "mentor_a", "other_mentor_a", "teacher_a", "mentor_b"}
-READ_PAGES = ["detail", "scan", "lines", "approvals", "execution", "versions", "accounting",
-              "accounting_pdf", "accounting_csv"]
-
-
-def _expected(name, persona):
-    if name == "list":
-        return 403 if persona in NO_ACCESS else 200
-    if name == "line_edit":
-        return {"leader_a": 200, "leader_b": 404}.get(persona, 403)
-    if persona in NO_ACCESS:
-        return 403
-    return 404 if persona in {"leader_b", "inspector_b"} else 200
-
-
-def _url(name, request):
-    if name == "list":
-        return reverse("schoolplans:list")
-    line = request.getfixturevalue("programme_line_a")
-    if name == "line_edit":
-        return reverse("schoolplans:line_edit", args=[line.programme_id, line.pk])
-    return reverse(f"schoolplans:{name}", args=[line.programme_id])
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("name", ["list", "line_edit", *READ_PAGES])
-def test_every_page_for_every_persona(client, request, name, persona):
-    url = _url(name, request)
-    client.force_login(request.getfixturevalue(persona))
-    assert client.get(url).status_code == _expected(name, persona)
-
-
-@pytest.mark.parametrize("name", ["list", "line_edit", *READ_PAGES])
-def test_anonymous_goes_to_login(client, request, name):
-    response = client.get(_url(name, request))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("persona, status", [("inspector", 403), ("leader_b", 404), ("mentor_a", 403)])
-@pytest.mark.parametrize("name", ["detail", "scan", "lines", "approvals", "execution", "versions"])
-def test_only_the_schools_leader_changes_anything(client, request, programme_line_a, name, persona, status):
-    client.force_login(request.getfixturevalue(persona))
-    url = reverse(f"schoolplans:{name}", args=[programme_line_a.programme_id])
-    assert client.post(url, {"action": "confirm", "to": "consultation", "reason": "x"}).status_code == status
-    programme = SchoolProgramme.objects.get()
-    assert (programme.state, programme.over_budget_confirmed, programme.version) == ("draft", False, 1)
-
 
 def test_inspector_sees_no_edit_forms(client, inspector, programme_line_a):
     client.force_login(inspector)

@@ -103,12 +103,6 @@ def test_leader_moves_the_state_on_the_overview(client, leader_a, planned_progra
     assert SchoolProgramme.objects.get().state == "consultation"
 
 
-def test_inspector_cannot_move_the_state(client, inspector, planned_programme_a):
-    client.force_login(inspector)
-    response = client.post(reverse("schoolplans:detail", args=[planned_programme_a.pk]), {"to": "consultation"})
-    assert response.status_code == 403
-
-
 def test_an_adopted_programme_is_locked(client, leader_a, adopted_programme_a, tutoring_a):
     line = adopted_programme_a.lines.get(intervention=tutoring_a)
     client.force_login(leader_a)
