@@ -16,14 +16,6 @@ def navigation(request):
             "leader_schools": leader_schools,
             "inspector": access.has_role(user, Role.INSPECTOR),
             "flags": flag_roles,
-            "unread": _unread(user) if access.has_role(user, *access.STUDENT_ROLES) else 0,
         }
     }
 
-
-def _unread(user):
-    # Notifications live in the students app; looked up by name so portal imports no later app.
-    from django.apps import apps
-
-    Notification = apps.get_model("students", "Notification")
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,7 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Level, Student
+from .models import Level, Severity, Student
+from .services import WeekEntry
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends and expects ISO dates, whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class StudentFilterForm(forms.Form):
@@ -49,8 +59,6 @@ class WeekGridForm(forms.Form):
 
     def __init__(self, *args, rows, subjects, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import Severity
-
         self.rows = rows
         severity_choices = [(v, f"{v} {label}") for v, label in Severity.choices]
         subject_choices = [("", "—")] + [(s.pk, s.name) for s in subjects]
@@ -74,8 +82,6 @@ class WeekGridForm(forms.Form):
                 cell["bound"] = self[cell["field"]]
 
     def entries(self):
-        from .services import WeekEntry
-
         data = self.cleaned_data
         return [
             WeekEntry(

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +30,7 @@ from portal import access, audit
 from portal.exports import safe_cell
 from portal.models import AuditEntry, Role
 
+from . import hooks
 from .models import (
     ActionItem, AdviceMoment, Conversation, Flag, FlagEvent, ImportJob, MentorAssignment, Notification,
     PromotionDecision, ReviewItem, Score, Signal, StandardisedResult, Student, WeekNote,
@@ -42,15 +41,7 @@ from .models import (
 PSEUDONYM_PREFIX = "anon-"
 ANONYMOUS_NAME = "Oud-leerling"
 ANONYMISED_TEXT = "geanonimiseerd"
-
-
-def _plans():
-    # Plans live in the interventions app, which builds on this one; look them up by name.
-    return apps.get_model("interventions", "InterventionPlan")
-
-
-def _evaluations():
-    return apps.get_model("interventions", "PlanEvaluation")
+NOTIFICATION_TEXT = f"melding over een oud-leerling ({ANONYMISED_TEXT})"
 
 
 # --- Right of access: the full export -----------------------------------------------------------
@@ -60,7 +51,8 @@ def can_export(user, student):
     return student.school_id in access.school_ids(user, (Role.LEADER,))
 
 
-def _person(user):
+def person(user):
+    """How the export names a user (also in the sections later apps add)."""
     return str(user) if user is not None else ""
 
 
@@ -76,31 +68,28 @@ def _about_student(student):
 def student_record(student):
     """Everything the portal holds about one student, as plain data (dicts and lists).
 
-    `student` comes from a scoped read; a few queries per kind, never one per row.
+    `student` comes from a scoped read; a few queries per kind, never one per row. What later
+    apps hold (plans, evaluations) comes from their sections in students.hooks, after the flags
+    that plans answer.
     """
-    plans = list(_plans().objects.filter(student=student)
-                 .select_related("goal_subject", "responsible", "intervention", "group", "created_by")
-                 .order_by("started_on", "pk"))
-    evaluations = (_evaluations().objects.filter(plan__student=student).select_related("evaluated_by")
-                   .order_by("plan", "cycle"))
     flags = list(Flag.objects.filter(student=student)
                  .select_related("acknowledged_by", "dismissed_by").order_by("raised_on", "pk"))
     events = FlagEvent.objects.filter(flag__student=student).select_related("by").order_by("flag", "at", "pk")
     items = list(ReviewItem.objects.filter(student=student).select_related("review")
                  .order_by("review__held_on", "pk"))
     actions = ActionItem.objects.filter(item__student=student).select_related("owner").order_by("due_on", "pk")
-    return {
+    record = {
         "student": {
             "school": student.school.name, "brin": student.school.brin,
             "student_number": student.student_number, "given_name": student.given_name,
             "tussenvoegsel": student.tussenvoegsel, "family_name": student.family_name,
             "date_of_birth": student.date_of_birth, "sex": student.sex, "level": student.level,
-            "leerjaar": student.leerjaar, "class": student.class_code, "mentor": _person(student.mentor),
+            "leerjaar": student.leerjaar, "class": student.class_code, "mentor": person(student.mentor),
             "enrolled_on": student.enrolled_on, "active": student.is_active, "left_on": student.left_on,
             "primary_school_notes": student.primary_school_notes,
         },
         "mentor_history": [
-            {"mentor": _person(a.mentor), "from": a.started_on, "until": a.ended_on}
+            {"mentor": person(a.mentor), "from": a.started_on, "until": a.ended_on}
             for a in MentorAssignment.objects.filter(student=student).select_related("mentor")
             .order_by("started_on", "pk")
         ],
@@ -115,13 +104,13 @@ def student_record(student):
         ],
         "signals": [
             {"week": s.week, "category": s.category, "subject": s.subject.name if s.subject else "",
-             "severity": s.severity, "note": s.note, "recorded_by": _person(s.author),
+             "severity": s.severity, "note": s.note, "recorded_by": person(s.author),
              "recorded_at": s.created_at, "changed_at": s.updated_at, "earlier_versions": s.history}
             for s in Signal.objects.filter(student=student).select_related("subject", "author")
             .order_by("week", "category")
         ],
         "week_notes": [
-            {"week": n.week, "note": n.note, "recorded_by": _person(n.author), "changed_at": n.updated_at,
+            {"week": n.week, "note": n.note, "recorded_by": person(n.author), "changed_at": n.updated_at,
              "earlier_versions": n.history}
             for n in WeekNote.objects.filter(student=student).select_related("author").order_by("week")
         ],
@@ -129,38 +118,24 @@ def student_record(student):
             {"flag": f.pk, "risk": f.level, "status": f.status,
              "reasons": [r.get("text", "") for r in f.reasons], "raised_on": f.raised_on,
              "changed_on": f.changed_on, "resolved_on": f.resolved_on,
-             "acknowledged_by": _person(f.acknowledged_by), "acknowledged_on": f.acknowledged_on,
-             "dismissed_by": _person(f.dismissed_by), "dismissed_on": f.dismissed_on,
+             "acknowledged_by": person(f.acknowledged_by), "acknowledged_on": f.acknowledged_on,
+             "dismissed_by": person(f.dismissed_by), "dismissed_on": f.dismissed_on,
              "dismiss_reason": f.dismiss_reason, "first_action_on": f.first_action_on,
              "projection": f.projection, "projection_rule": f.projection_rule}
             for f in flags
         ],
         "flag_events": [
             {"flag": e.flag_id, "at": e.at, "what": e.kind, "risk": e.level,
-             "reasons": [r.get("text", "") for r in e.reasons], "by": _person(e.by), "note": e.note}
+             "reasons": [r.get("text", "") for r in e.reasons], "by": person(e.by), "note": e.note}
             for e in events
         ],
-        "intervention_plans": [
-            {"plan": p.pk, "intervention": p.title,
-             "menukaart": p.intervention.name_nl if p.intervention else "",
-             "group": p.group.name if p.group else "", "need": p.need, "goal": p.goal,
-             "goal_subject": p.goal_subject.name if p.goal_subject else "", "goal_grade": p.goal_grade,
-             "goal_date": p.goal_date, "responsible": _person(p.responsible), "start": p.started_on,
-             "end": p.ended_on, "next_evaluation": p.next_evaluation_on, "status": p.status,
-             "dose": p.dose, "agreements": p.agreements, "flag": p.flag_id,
-             "created_by": _person(p.created_by)}
-            for p in plans
-        ],
-        "plan_evaluations": [
-            {"plan": e.plan_id, "cycle": e.cycle, "due_on": e.due_on, "evaluated_on": e.evaluated_on,
-             "result": e.goal_result, "next_step": e.decision, "notes": e.notes,
-             "average_before": e.average_before, "average_at_evaluation": e.average_after,
-             "evaluated_by": _person(e.evaluated_by)}
-            for e in evaluations
-        ],
+    }
+    for section in hooks.export_sections:
+        record.update(section(student))
+    record.update({
         "conversations": [
             {"date": c.held_on, "participants": c.participants, "agreements": c.agreements,
-             "follow_up_on": c.follow_up_on, "recorded_by": _person(c.author)}
+             "follow_up_on": c.follow_up_on, "recorded_by": person(c.author)}
             for c in Conversation.objects.filter(student=student).select_related("author")
             .order_by("held_on", "pk")
         ],
@@ -170,28 +145,29 @@ def student_record(student):
             for i in items
         ],
         "team_review_actions": [
-            {"item": a.item_id, "action": a.description, "owner": _person(a.owner), "due_on": a.due_on,
+            {"item": a.item_id, "action": a.description, "owner": person(a.owner), "due_on": a.due_on,
              "done_on": a.done_on}
             for a in actions
         ],
         "advice_moments": [
             {"school_year": a.school_year, "moment": a.moment, "given_on": a.given_on,
              "prognosis": a.prognosis, "reasons": a.reasons, "conversation": a.conversation,
-             "given_by": _person(a.given_by)}
+             "given_by": person(a.given_by)}
             for a in AdviceMoment.objects.filter(student=student).select_related("given_by")
             .order_by("given_on", "pk")
         ],
         "promotion_decisions": [
             {"school_year": d.school_year, "decision": d.decision, "level": d.level, "leerjaar": d.leerjaar,
-             "decided_on": d.decided_on, "decided_by": _person(d.decided_by), "justification": d.justification}
+             "decided_on": d.decided_on, "decided_by": person(d.decided_by), "justification": d.justification}
             for d in PromotionDecision.objects.filter(student=student).select_related("decided_by")
             .order_by("school_year")
         ],
         "audit_log": [
-            {"at": e.at, "who": _person(e.user), "action": e.action, "what": e.summary}
+            {"at": e.at, "who": person(e.user), "action": e.action, "what": e.summary}
             for e in _about_student(student)
         ],
-    }
+    })
+    return record
 
 
 def _csv_value(value):
@@ -280,19 +256,14 @@ def _pseudonymise_audit(students):
 
 def _anonymise(students):
     ids = [s.pk for s in students]
-    plans = _plans().objects.filter(student__in=ids)
-    plan_ids = list(plans.values_list("pk", flat=True))
-    reminder_urls = [reverse("interventions:plan_evaluate", args=[pk]) for pk in plan_ids]
     Signal.objects.filter(student__in=ids).update(note="", history=[])
     WeekNote.objects.filter(student__in=ids).update(note="", history=[])
     Conversation.objects.filter(student__in=ids).update(participants="", agreements="")
-    plans.update(need="", goal="", agreements="")
-    # An adjusted plan must say what changed (a check constraint): a neutral text, not none.
-    _evaluations().objects.filter(plan__in=plan_ids).exclude(notes="").update(notes=ANONYMISED_TEXT)
+    for anonymise in hooks.anonymisers:  # plans and evaluations, notifications about them
+        anonymise(ids)
     Flag.objects.filter(student__in=ids).update(dismiss_reason="")
     FlagEvent.objects.filter(flag__student__in=ids).update(note="")
-    Notification.objects.filter(Q(flag__student__in=ids) | Q(url__in=reminder_urls)).update(
-        text=f"melding over een oud-leerling ({ANONYMISED_TEXT})")
+    Notification.objects.filter(flag__student__in=ids).update(text=NOTIFICATION_TEXT)
     ReviewItem.objects.filter(student__in=ids).update(reason="", conclusion="")
     ActionItem.objects.filter(item__student__in=ids).update(description=ANONYMISED_TEXT)
     AdviceMoment.objects.filter(student__in=ids).update(reasons=ANONYMISED_TEXT, conversation="")

@@ -1,14 +1,18 @@
 """Read functions for students. Every one starts from portal.access, the one door."""
 
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from portal import access
-from portal.models import Role
+from portal.models import Role, User
+from portal.schoolyear import week_start
 
+from . import hooks
 from .flags.selectors import with_risk
-from .models import Student
+from .models import Category, Conversation, ReviewItem, Score, Severity, Signal, Student, WeekNote
 
 SORTS = {
     "naam": ("family_name", "given_name"),
@@ -74,8 +78,6 @@ def class_codes(user):
 
 def mentors_of(school):
     """Users who may be a mentor at this school (for forms and the roster import)."""
-    from portal.models import User
-
     return User.objects.filter(memberships__school=school, memberships__role=Role.MENTOR).distinct()
 
 
@@ -86,8 +88,6 @@ def week_grid(user, week):
     concern (attention or worse), so a mentor only touches what changed. Four queries,
     whatever the group size.
     """
-    from .models import Category, Severity, Signal, WeekNote
-
     students = list(mentees(user).order_by("family_name", "given_name"))
     signals = Signal.objects.filter(student__in=students, week__in=[week, week - timedelta(days=7)])
     this_week, last_week = {}, {}
@@ -124,16 +124,9 @@ def with_care_summary(students, today):
     the highest signal of the last four weeks, the last week with a signal, open plans and
     overdue evaluations. Subqueries, so the
     counts are not multiplied by joins and the page runs a constant number of queries."""
-    from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
-
-    from portal.schoolyear import week_start
-
-    from .models import Signal
-
     since = week_start(today) - timedelta(weeks=3)
     recent = Signal.objects.filter(student=OuterRef("pk"), week__gte=since).values("student")
-    plans = _plans_model().objects.filter(student=OuterRef("pk"), status="active").values("student")
+    plans = hooks.active_plans().filter(student=OuterRef("pk")).values("student")
 
     def subquery(qs, aggregate):
         return Coalesce(Subquery(qs.annotate(v=aggregate).values("v")[:1],
@@ -149,20 +142,15 @@ def with_care_summary(students, today):
     )
 
 
-def _plans_model():
-    # Plans live in the interventions app, which builds on this one; look it up by name so
-    # this module does not import a later app.
-    from django.apps import apps
-
-    return apps.get_model("interventions", "InterventionPlan")
+def plans_of(student):
+    """The student's intervention plans, from the app that holds them (students.hooks)."""
+    return hooks.plans().filter(student=student)
 
 
 def timeline(student):
     """Everything that happened around a student, newest first: signals (per week), week
     notes, intervention plans starting and ending, driehoeksgesprekken, team reviews.
     Returns a list of dicts {date, kind, title, text, severity}."""
-    from .models import Conversation, ReviewItem, Severity, Signal, WeekNote
-
     events = []
     weeks = {}
     for signal in Signal.objects.filter(student=student).select_related("subject"):
@@ -175,7 +163,7 @@ def timeline(student):
                        "severity": signals[0].severity})
     for note in WeekNote.objects.filter(student=student):
         events.append({"date": note.week, "kind": "note", "week": note.week, "text": note.note})
-    for plan in _plans_model().objects.filter(student=student).select_related("goal_subject"):
+    for plan in plans_of(student).select_related("goal_subject"):
         events.append({"date": plan.started_on, "kind": "plan_start", "plan": plan})
         if plan.ended_on:
             events.append({"date": plan.ended_on, "kind": "plan_end", "plan": plan})
@@ -193,14 +181,11 @@ def score_charts(student, year):
     """Per subject with grades this school year: the grades, the pass line (5,5), the aim
     line of a plan with a goal for that subject, and where plans started and ended. Days
     count from 1 August so the charts of one student share their x-axis."""
-    from decimal import Decimal
-
-    from .models import Score
 
     def day(d):
         return (d - year.start).days
 
-    plans = [p for p in _plans_model().objects.filter(student=student, started_on__lte=year.end)
+    plans = [p for p in plans_of(student).filter(started_on__lte=year.end)
              .select_related("goal_subject") if (p.ended_on or year.end) >= year.start]
     charts = {}
     for score in (Score.objects.filter(student=student, date__range=(year.start, year.end))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from portal import audit
 
-from .models import MentorAssignment, Student, Subject
+from .models import Category, MentorAssignment, Score, Severity, Signal, Student, Subject, WeekNote
 
 # The subjects most Dutch vo schools teach; a school adds its own through the admin.
 STANDARD_SUBJECTS = [
@@ -161,8 +161,6 @@ def record_week(*, author, week, entries):
     this week, or last week's open concern); empty cells stay empty.
     Returns the number of students whose record changed.
     """
-    from .models import Category, Severity, Signal, WeekNote
-
     students = [e.student for e in entries]
     # Two saves of the same grid at once (a double click, two tabs) take turns, so the second
     # finds the first one's signals instead of failing on the unique constraint.
@@ -228,8 +226,6 @@ def upsert_scores(*, rows):
 
     `rows` are unsaved Score objects. Returns (created, updated, unchanged).
     """
-    from .models import Score
-
     if not rows:
         return 0, 0, 0
     keys = {(r.student_id, r.subject_id, r.test, r.date) for r in rows}

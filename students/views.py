@@ -13,10 +13,12 @@ from portal import access, audit
 from portal.models import Role
 from portal.schoolyear import SchoolYear, parse_week, week_label, week_start
 
-from . import meetings, privacy, promotion, selectors, services
+from . import privacy, selectors, services
 from .flags import selectors as flags
 from .forms import StudentFilterForm, StudentNotesForm, WeekGridForm
+from .meetings import conversations, reviews
 from .models import CATEGORY_SHORT, Category, Severity, Subject
+from .promotion.records import promotion_context
 
 PAGE_SIZE = 50
 
@@ -30,7 +32,7 @@ def my_students(request):
                          count=len(students), what="mijn leerlingen")
     return render(request, "students/my_students.html", {
         "form": form, "students": students, "today": today,
-        "actions": meetings.open_actions_for(request.user), "this_week": week_start(today),
+        "actions": reviews.open_actions_for(request.user), "this_week": week_start(today),
     })
 
 
@@ -56,13 +58,13 @@ def student_detail(request, pk):
     can_edit = selectors.can_edit(request.user, student)
     return render(request, "students/student_detail.html", {
         "student": student, "can_edit": can_edit, "today": today,
-        "can_record": meetings.can_record_conversation(request.user, student),
+        "can_record": conversations.can_record_conversation(request.user, student),
         "timeline": selectors.timeline(student),
         "charts": selectors.score_charts(student, SchoolYear.of(today)),
-        "plans": student.intervention_plans.select_related("goal_subject", "responsible"),
-        "conversations": meetings.conversations_for(student),
+        "plans": selectors.plans_of(student).select_related("goal_subject", "responsible"),
+        "conversations": conversations.conversations_for(student),
         "can_export": privacy.can_export(request.user, student),
-        **promotion.promotion_context(request.user, student, today),
+        **promotion_context(request.user, student, today),
         **flags.student_flag_context(request.user, student),
     })
 

@@ -1,16 +1,10 @@
+"""Forms of the team reviews and the driehoeksgesprekken; the services check the same rules."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Conversation, Level, ReviewItem
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it sends and expects ISO dates, whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from ..forms import DateInput
+from ..models import Conversation, Level, ReviewItem
 
 
 def _by_pk(objects):

@@ -1,42 +1,28 @@
-"""Team student reviews (leerlingbespreking) with their actions, and driehoeksgesprekken.
+"""Team student reviews (leerlingbespreking): the agenda, conclusions and actions.
 
 Reads start from the one door (`students_for` / `access.scoped`); writes run in one
 transaction and leave an audit entry that names students by number, never by name or by
 what was written about them.
 """
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import (
-    BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q,
-)
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import access, audit
 from portal.models import User
 
-from .models import (
-    MAX_LEERJAAR, ActionItem, Conversation, Flag, Level, ReviewItem, RiskLevel, Severity,
-    Signal, TeamReview,
-)
-from .selectors import can_edit, students_for
-from .wording import CATEGORY_WORDS, LEVEL_WORDS
-
-# Without an earlier review of the same class or leerjaar, the agenda looks this far back.
-LOOKBACK = timedelta(weeks=6)
+from ..models import MAX_LEERJAAR, ActionItem, Level, ReviewItem, TeamReview
+from ..selectors import students_for
+from .suggestions import review_students, suggested_agenda
 
 # Reasons are stored, and read by the whole team later, so they are written in Dutch (the
 # school's language, students.wording) whatever the interface language of whoever built the agenda.
 MANUAL_REASON = "handmatig toegevoegd"
-CONVERSATION_FIELDS = {
-    "held_on": "datum", "participants": "deelnemers", "agreements": "afspraken",
-    "follow_up_on": "vervolgdatum",
-}
 
 
 # --- Team reviews: reads ------------------------------------------------------------------
@@ -77,116 +63,11 @@ def agenda(review):
     ).order_by("student__family_name", "student__given_name", "pk")
 
 
-def review_students(user, review):
-    """Active students of the review's class, or of its level and leerjaar (or whole leerjaar)."""
-    students = students_for(user).active().filter(school=review.school)
-    if review.class_code:
-        return students.filter(class_code__iexact=review.class_code)
-    students = students.filter(leerjaar=review.leerjaar)
-    return students.filter(level=review.level) if review.level else students
-
-
 def agenda_candidates(user, review):
     """Students of the review's scope who are not on its agenda yet (for adding by hand)."""
     return review_students(user, review).exclude(review_items__review=review).order_by(
         "family_name", "given_name", "pk"
     )
-
-
-def previous_review(review):
-    """The latest earlier review of the same school and the same class or leerjaar."""
-    earlier = TeamReview.objects.filter(school_id=review.school_id, held_on__lt=review.held_on)
-    if review.class_code:
-        earlier = earlier.filter(class_code__iexact=review.class_code)
-    else:
-        earlier = earlier.filter(class_code="", level=review.level, leerjaar=review.leerjaar)
-    return earlier.order_by("-held_on", "-pk").first()
-
-
-def agenda_window(review):
-    """(since, previous review or None): signals of weeks after `since` count for the agenda."""
-    previous = previous_review(review)
-    since = previous.held_on if previous else review.held_on - LOOKBACK
-    return since, previous
-
-
-@dataclass
-class Suggestion:
-    student: object
-    reasons: list = field(default_factory=list)
-
-    @property
-    def reason(self):
-        return "; ".join(self.reasons)[:255]
-
-
-def suggested_agenda(user, review):
-    """Who belongs on the agenda, and why, in words a person can check.
-
-    Each source maps student ids to a reason; a student named by any source is suggested:
-    the signals, and the current risk flags (aandacht or hoog, not dismissed).
-    """
-    sources = [_signal_reasons(user, review), _flag_reasons(user, review)]
-    reasons = defaultdict(list)
-    for source in sources:
-        for student_id, reason in source.items():
-            reasons[student_id].append(reason)
-    students = review_students(user, review).filter(pk__in=list(reasons)).order_by(
-        "family_name", "given_name", "pk"
-    )
-    return [Suggestion(student=s, reasons=reasons[s.pk]) for s in students]
-
-
-def _signal_reasons(user, review):
-    """An urgent signal, or two or more concern-or-worse signals, since the last review."""
-    since, _previous = agenda_window(review)
-    rows = (
-        Signal.objects.filter(
-            student__in=review_students(user, review), week__gt=since, week__lte=review.held_on,
-            severity__gte=Severity.CONCERN,
-        )
-        .order_by("student_id", "week", "category")
-        .values_list("student_id", "week", "category", "severity")
-    )
-    signals = defaultdict(list)
-    for student_id, week, category, severity in rows:
-        signals[student_id].append((week, category, severity))
-    return {
-        student_id: signal_reason(found) for student_id, found in signals.items()
-        if len(found) >= 2 or any(severity == Severity.URGENT for _w, _c, severity in found)
-    }
-
-
-def _flag_reasons(user, review):
-    """Students with a current risk flag of aandacht or hoog that the mentor did not dismiss:
-    'signalering hoog: wiskunde 4,2 en Engels 5,1 onder 5,5; prognose bespreekzone: …'."""
-    rows = Flag.objects.filter(
-        student__in=review_students(user, review), resolved_on__isnull=True,
-        level__gte=RiskLevel.ATTENTION,
-    ).exclude(status=Flag.Status.DISMISSED).values_list("student_id", "level", "reasons")
-    return {
-        student_id: f"signalering {LEVEL_WORDS[level]}: " + "; ".join(r["text"] for r in reasons)
-        for student_id, level, reasons in rows
-    }
-
-
-def signal_reason(signals):
-    """'urgent: motivatie (week 47); 2× zorg: studievaardigheden' from (week, category, severity)."""
-    urgent = [(week, category) for week, category, severity in signals if severity == Severity.URGENT]
-    concerns = Counter(category for _week, category, severity in signals
-                       if severity == Severity.CONCERN)
-    parts = []
-    if urgent:
-        parts.append("urgent: " + ", ".join(
-            f"{CATEGORY_WORDS[category]} (week {week.isocalendar().week})" for week, category in urgent
-        ))
-    if concerns:
-        several = len(concerns) > 1
-        parts.append(f"{sum(concerns.values())}× zorg: " + ", ".join(
-            f"{CATEGORY_WORDS[category]} ({n}×)" if several and n > 1 else CATEGORY_WORDS[category]
-            for category, n in concerns.most_common()
-        ))
-    return "; ".join(parts)
 
 
 def action_owners(school):
@@ -352,70 +233,3 @@ def record_actions_list(*, user, actions):
     for school, n in per_school.items():
         audit.record(user=user, school=school, action=audit.Action.LIST, object_type="actionitem",
                      summary=f"mijn acties: {n} open {'actie' if n == 1 else 'acties'}")
-
-
-# --- Driehoeksgesprekken ------------------------------------------------------------------
-
-def conversations_for(student):
-    """A student's driehoeksgesprekken, newest first.
-
-    `follow_up_overdue`: the follow-up date has passed and no conversation was held since.
-    """
-    today = timezone.localdate()
-    later = Conversation.objects.filter(
-        student=OuterRef("student"), held_on__gte=OuterRef("follow_up_on")
-    ).exclude(pk=OuterRef("pk"))
-    overdue = Q(follow_up_on__lt=today) & ~Exists(later)
-    return student.conversations.select_related("author").annotate(
-        follow_up_overdue=ExpressionWrapper(overdue, output_field=BooleanField())
-    ).order_by("-held_on", "-pk")
-
-
-def can_record_conversation(user, student):
-    """The student's own mentor and the school's leaders record driehoeksgesprekken."""
-    return can_edit(user, student)
-
-
-def _check_follow_up(held_on, follow_up_on):
-    if follow_up_on and follow_up_on < held_on:
-        raise ValidationError({"follow_up_on": _(
-            "The follow-up date cannot be before the conversation."
-        )})
-
-
-@transaction.atomic
-def record_conversation(*, actor, student, held_on, participants, agreements, follow_up_on=None):
-    _check_follow_up(held_on, follow_up_on)
-    conversation = Conversation.objects.create(
-        student=student, held_on=held_on, participants=participants.strip(),
-        agreements=agreements.strip(), follow_up_on=follow_up_on, author=actor,
-    )
-    audit.record(user=actor, school=student.school, action=audit.Action.CREATE, obj=conversation,
-                 summary=f"driehoeksgesprek leerling {student.student_number} "
-                         f"{held_on:%d-%m-%Y} vastgelegd")
-    return conversation
-
-
-@transaction.atomic
-def update_conversation(*, actor, conversation, **changes):
-    """Change some of held_on, participants, agreements, follow_up_on; log which, not what."""
-    unknown = set(changes) - set(CONVERSATION_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown conversation fields: {sorted(unknown)}")
-    for name in ("participants", "agreements"):
-        if name in changes:
-            changes[name] = changes[name].strip()
-    changed = [name for name, value in changes.items() if getattr(conversation, name) != value]
-    _check_follow_up(changes.get("held_on", conversation.held_on),
-                     changes.get("follow_up_on", conversation.follow_up_on))
-    if not changed:
-        return []
-    for name in changed:
-        setattr(conversation, name, changes[name])
-    conversation.save(update_fields=changed)
-    student = conversation.student
-    audit.record(user=actor, school=student.school, action=audit.Action.UPDATE, obj=conversation,
-                 summary=f"driehoeksgesprek leerling {student.student_number} "
-                         f"{conversation.held_on:%d-%m-%Y}: "
-                         + ", ".join(CONVERSATION_FIELDS[name] for name in changed))
-    return changed

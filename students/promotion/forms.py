@@ -5,8 +5,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .meeting_forms import DateInput
-from .models import AdviceMoment, PromotionDecision
+from ..forms import DateInput
+from ..models import AdviceMoment, PromotionDecision
 
 
 def _check_in_year(form, field_name, year):

@@ -11,8 +11,9 @@ from portal import access, audit
 from portal.models import Role
 from portal.schoolyear import SchoolYear
 
-from . import promotion, selectors
-from .promotion_forms import AdviceForm, DecisionForm
+from .. import selectors
+from . import figures, records
+from .forms import AdviceForm, DecisionForm
 
 leaders_only = access.role_required(Role.LEADER)
 
@@ -26,15 +27,15 @@ def _student(request, student_pk, may):
 
 
 def advice_create(request, student_pk):
-    student = _student(request, student_pk, promotion.can_advise)
+    student = _student(request, student_pk, records.can_advise)
     today = timezone.localdate()
     year = SchoolYear.of(today)
-    advice = list(promotion.advice_for(student, year))
+    advice = list(records.advice_for(student, year))
     form = AdviceForm(request.POST or None, school_year=year, initial={
-        "given_on": today, "moment": promotion.suggested_moment(advice, today)})
+        "given_on": today, "moment": records.suggested_moment(advice, today)})
     if request.method == "POST" and form.is_valid():
         try:
-            promotion.record_advice(actor=request.user, student=student, school_year=year,
+            records.record_advice(actor=request.user, student=student, school_year=year,
                                     **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -44,18 +45,18 @@ def advice_create(request, student_pk):
     audit.record_student_view(user=request.user, student=student, what="adviezen")
     return render(request, "students/promotion_advice_form.html", {
         "student": student, "form": form, "advice": advice, "school_year": year,
-        "decision": promotion.decision_for(student, year),
+        "decision": records.decision_for(student, year),
     })
 
 
 def decision(request, student_pk):
-    student = _student(request, student_pk, promotion.can_decide)
+    student = _student(request, student_pk, records.can_decide)
     today = timezone.localdate()
     year = SchoolYear.of(today)
     form = DecisionForm(request.POST or None, school_year=year, initial={"decided_on": today})
     if request.method == "POST" and form.is_valid():
         try:
-            promotion.record_decision(actor=request.user, student=student, school_year=year,
+            records.record_decision(actor=request.user, student=student, school_year=year,
                                       **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -65,8 +66,8 @@ def decision(request, student_pk):
     audit.record_student_view(user=request.user, student=student, what="bevorderingsbesluit")
     return render(request, "students/promotion_decision_form.html", {
         "student": student, "form": form, "school_year": year,
-        "decision": promotion.decision_for(student, year),
-        "advice": promotion.advice_for(student, year),
+        "decision": records.decision_for(student, year),
+        "advice": records.advice_for(student, year),
     })
 
 
@@ -85,8 +86,8 @@ def overview(request):
     school = access.chosen_school(request.user, (Role.LEADER,), request.GET.get("school"))
     current = SchoolYear.of(timezone.localdate())
     year = _school_year(request, current)
-    data = promotion.overview(request.user, school, year)
-    promotion.record_overview_view(user=request.user, school=school, year=year,
+    data = figures.overview(request.user, school, year)
+    figures.record_overview_view(user=request.user, school=school, year=year,
                                    count=len(data["surprises"]))
     return render(request, "students/promotion_overview.html", {
         "school": school, "schools": schools, "current_year": current,
