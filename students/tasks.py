@@ -8,7 +8,7 @@ set-based and idempotent. Tasks are queued through portal.queueing, never with a
 
 from celery import shared_task
 
-from . import digest
+from . import digest, privacy
 
 from .imports.tasks import resume_import_jobs, run_import_job  # noqa: F401  (registered as students.tasks.*)
 from .risk.tasks import flag_all_schools, flag_school  # noqa: F401  (registered as students.tasks.*)
@@ -17,16 +17,12 @@ from .risk.tasks import flag_all_schools, flag_school  # noqa: F401  (registered
 @shared_task(acks_late=True)
 def anonymise_leavers():
     """Nightly (Celery beat): anonymise students who left longer ago than the retention period."""
-    from . import privacy
-
     return privacy.anonymise_leavers().students
 
 
 @shared_task(acks_late=True)
 def forget_unconfirmed_imports():
     """Nightly (Celery beat): uploads never confirmed lose their file and preview after a week."""
-    from . import privacy
-
     return privacy.forget_unconfirmed_imports()
 
 
