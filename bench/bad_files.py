@@ -1,12 +1,12 @@
-"""Peak memory and time of the importers on large and hostile files (tests/students/test_bad_files.py
+"""Peak memory and time of the importers on large and hostile files (tests/students/imports/test_bad_files.py
 checks the messages; this measures what refusing, or reading, such a file costs).
 
 Run (SQLite in bench/out/bad_files.sqlite3, made anew; nothing else is touched):
 
     DEBUG=1 .venv/bin/python bench/bad_files.py [--rows 1300000]
 
-Each file is imported by `importers.import_scores` (a dry run: checked, not written) or
-`importers.import_roster` in a child process of its own, so its peak RSS (ru_maxrss) is its own;
+Each file is imported by `scores.import_scores` (a dry run: checked, not written) or
+`roster.import_roster` in a child process of its own, so its peak RSS (ru_maxrss) is its own;
 "before" is the child's RSS with Django and pandas loaded, before the file. The files go to
 bench/out/ (not committed):
 
@@ -33,8 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.students import raw_xlsx  # noqa: E402  (the tests' hand-made workbooks)
-from tests.students.raw_xlsx import (CONTENT_TYPES, PACKAGE_RELS, WORKBOOK, WORKBOOK_RELS,  # noqa: E402
+from tests.students.imports import raw_xlsx  # noqa: E402  (the tests' hand-made workbooks)
+from tests.students.imports.raw_xlsx import (CONTENT_TYPES, PACKAGE_RELS, WORKBOOK, WORKBOOK_RELS,  # noqa: E402
                                      part, zip_of)
 
 SHEET_START, SHEET_END = raw_xlsx.SHEET_START.encode(), raw_xlsx.SHEET_END.encode()
@@ -204,7 +204,7 @@ def measure(case):
     from django.utils import translation
 
     from portal.models import School
-    from students import importers
+    from students.imports import limits, roster, scores, workbook
 
     translation.activate("en")
     kind, name = CASES[case]
@@ -214,7 +214,7 @@ def measure(case):
     start = time.perf_counter()
     if kind == "check":
         with open(path, "rb") as file:
-            importers._check_workbook(file, max_cells=importers.import_limit("IMPORT_SCORE_XLSX_MAX_CELLS"))
+            workbook.check_workbook(file, max_cells=limits.import_limit("IMPORT_SCORE_XLSX_MAX_CELLS"))
         outcome = "passes the checks"
     elif kind == "calamine":
         from python_calamine import CalamineWorkbook
@@ -222,7 +222,7 @@ def measure(case):
         sheet_read = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         outcome = f"{sheet_read.height:,} rows read"
     else:
-        importer = importers.import_roster if kind == "roster" else importers.import_scores
+        importer = roster.import_roster if kind == "roster" else scores.import_scores
         result = importer(school=school, path_or_file=path, dry_run=True)
         outcome = (f"refused: {result.errors[0]}" if result.rejected and result.errors[0].row is None
                    else f"{result.rows_read:,} rows checked, {len(result.errors)} errors")

@@ -232,13 +232,13 @@ def write_files(students, subjects, rows):
 def import_file(path):
     from portal.celery import app
     from portal.models import School
-    from students import importers
+    from students.imports import scores
 
     app.conf.task_always_eager = False  # flagging is queued for a worker, as in production
     school = School.objects.get(brin=BRIN)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
-    result = importers.import_scores(school=school, path_or_file=path)
+    result = scores.import_scores(school=school, path_or_file=path)
     seconds = time.perf_counter() - start
     assert not result.rejected, [str(e) for e in result.errors[:5]]
     return {"rows": result.rows_read, "created": result.created, "updated": result.updated,

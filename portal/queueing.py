@@ -8,7 +8,7 @@ seconds; then `if_refused` decides what happens instead:
 
 - `run_here`: run the task in this process (for short, idempotent work such as flagging);
 - a function that records the task so that it is sent later (score import jobs wait for
-  the broker and `students.job_queue.resume` sends them when it is back);
+  the broker and `students.imports.jobs.resume` sends them when it is back);
 - None: log it and rely on the next scheduled run.
 """
 

@@ -215,7 +215,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
 }
 # A score import job without progress for this long has lost its worker and is started again
-# (students.job_queue, checked every minute by Celery beat).
+# (students.imports.jobs, checked every minute by Celery beat).
 IMPORT_STALL_MINUTES = env.int("IMPORT_STALL_MINUTES", default=15)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("scholen/<str:brin>/audit/", views.audit_log, name="audit_log"),
-    path("leerlingen/importeren/", include("students.import_urls")),
+    path("leerlingen/importeren/", include("students.imports.urls")),
     path("leerlingen/", include("students.urls")),
     path("overleg/", include("students.meetings.urls")),
     path("signalering/", include("students.flags.urls")),

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from portal.celery import app as celery_app
 from portal.models import AuditEntry, Role
-from students import job_queue
+from students.imports import jobs as job_queue
 from students.models import Flag, ImportJob, Notification, RiskLevel, RiskRules, Score, Signal, Student
 from students.risk.flagging import flag_students
 from students.risk.settings import RiskSettings

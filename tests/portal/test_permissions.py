@@ -509,9 +509,9 @@ def _grades(f):
 
 def _preview_job(f, kind):
     """A checked upload of school A, waiting for the leader's confirmation."""
-    from students import importers
+    from students.imports import roster, scores
 
-    start = importers.start_roster_job if kind == "roster" else importers.start_score_job
+    start = roster.start_roster_job if kind == "roster" else scores.start_score_job
     upload = (_roster if kind == "roster" else _grades)(f)["file"]
     return start(school=f("school_a"), upload=upload, actor=f("leader_a")).pk
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from portal import services
-from students import importers
+from students.imports import score_columns, scores
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="the .csv or .xlsx file")
         parser.add_argument("--school", required=True, metavar="BRIN")
-        parser.add_argument("--kind", choices=sorted(importers.SCORE_KINDS),
+        parser.add_argument("--kind", choices=sorted(score_columns.SCORE_KINDS),
                             help="the kind of file (default: recognised from its columns)")
         parser.add_argument("--dry-run", action="store_true",
                             help="check the file and report what would change; write nothing")
@@ -28,14 +28,14 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            result = importers.import_scores(school=school, path_or_file=path, filename=path.name,
-                                             kind=kind, dry_run=dry_run)
+            result = scores.import_scores(school=school, path_or_file=path, filename=path.name,
+                                          kind=kind, dry_run=dry_run)
         except Exception as exc:  # a database failure: the transaction was rolled back
             raise CommandError(f"Import failed; nothing was written: {exc}") from exc
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         self.stdout.write(
-            f"{importers.SCORE_KINDS[result.kind]} / rows read: {result.rows_read}"
+            f"{score_columns.SCORE_KINDS[result.kind]} / rows read: {result.rows_read}"
             f" / imported: {result.imported} (new: {result.created}, updated: {result.updated})"
             f" / unchanged: {result.unchanged} / rejected: {result.rejected_rows}"
         )

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from portal import services
-from students import importers
+from students.imports import roster
 
 
 class Command(BaseCommand):
@@ -25,8 +25,8 @@ class Command(BaseCommand):
         path = Path(path)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        result = importers.import_roster(school=school, path_or_file=path, filename=path.name,
-                                         dry_run=dry_run)
+        result = roster.import_roster(school=school, path_or_file=path, filename=path.name,
+                                      dry_run=dry_run)
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         self.stdout.write(

@@ -3,10 +3,10 @@ leader and the commands `import_students` / `import_scores`): each gets a clear 
 the row, the column or the file and the reason; none writes anything; none takes the process
 down or runs without bound.
 
-The corpus: small files as schools' systems write them in tests/students/bad_files/ (their
+The corpus: small files as schools' systems write them in tests/students/imports/bad_files/ (their
 README says what is wrong with each), and large or hostile files made here in tmp_path (never
 committed): 50 MB of garbage, a 50 MB line, a 10 MB cell, 100,000 columns, zip bombs. The
-limits they run into are importers.IMPORT_LIMITS (Django settings of the same names).
+limits they run into are limits.IMPORT_LIMITS (Django settings of the same names).
 """
 
 import csv
@@ -31,9 +31,9 @@ from django.utils import translation
 from django.utils.html import escape
 
 from portal.models import AuditEntry
-from students import importers
+from students.imports import roster, scores
 from students.models import ImportJob, Score, StandardisedResult, Student
-from tests.students.raw_xlsx import SHEET_END, SHEET_START, deflated, inline, part, sheet_xml, xlsx_file, zip_of
+from tests.students.imports.raw_xlsx import SHEET_END, SHEET_START, deflated, inline, part, sheet_xml, xlsx_file, zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -347,7 +347,7 @@ class CountingFile(io.FileIO):
 
 def bytes_read_by_the_importer(path, kind, school):
     with CountingFile(path) as file:
-        importer = importers.import_roster if kind == "roster" else importers.import_scores
+        importer = roster.import_roster if kind == "roster" else scores.import_scores
         result = importer(school=school, path_or_file=file, filename=path.name)
         assert result.rejected
         return file.bytes_read

@@ -189,31 +189,8 @@ def job_a(client, leader_a, mentor_a):
     return ImportJob.objects.get()
 
 
-@pytest.mark.parametrize("url", [lambda job: UPLOAD, preview_url, confirm_url])
-def test_anonymous_visitors_are_sent_to_the_login_page(client, job_a, url):
-    for method in (client.get, client.post):
-        response = method(url(job_a))
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("persona", ["mentor_a", "teacher_a", "inspector", "outsider"])
-@pytest.mark.parametrize("url", [lambda job: UPLOAD, preview_url, confirm_url])
-def test_only_school_leaders_may_import(client, request, job_a, persona, url):
-    client.force_login(request.getfixturevalue(persona))
-    assert client.get(url(job_a)).status_code == 403
-    assert client.post(url(job_a), {"file": roster(*BAD)}).status_code == 403
-
-
-def test_another_schools_leader_gets_404_and_cannot_confirm(client, leader_a, leader_b, mentor_a):
-    client.force_login(leader_a)
-    upload(client, roster(*GOOD))
-    job = ImportJob.objects.get()
-    client.force_login(leader_b)
-    assert client.get(preview_url(job)).status_code == 404
-    assert client.post(confirm_url(job)).status_code == 404
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.PREVIEW
-    assert not Student.objects.exists()
+# Who may import, and another school's job (404), are proven by the matrix in
+# tests/portal/test_permissions.py.
 
 
 def test_confirm_only_answers_post(client, job_a, leader_a):

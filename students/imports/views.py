@@ -13,12 +13,14 @@ from django_htmx.http import HttpResponseClientRefresh
 from portal import access
 from portal.models import Role
 
-from . import importers, job_queue
-from .forms_import import RosterUploadForm, ScoreMappingForm, ScoreUploadForm
-from .models import ImportJob
+from ..models import ImportJob
+from . import jobs, roster, scores
+from .forms import RosterUploadForm, ScoreMappingForm, ScoreUploadForm
+from .limits import MAX_STORED_ERRORS
+from .score_columns import GRADES, SCORE_COLUMNS, SCORE_KINDS
 
 LEADER = (Role.LEADER,)
-LABELS = {column.field: column.label for column in importers.COLUMNS}
+LABELS = {column.field: column.label for column in roster.COLUMNS}
 
 
 def roster_jobs(user):
@@ -34,11 +36,11 @@ def upload(request):
     form = RosterUploadForm(request.POST or None, request.FILES or None,
                             schools=access.schools_for(request.user, LEADER))
     if request.method == "POST" and form.is_valid():
-        job = importers.start_roster_job(school=form.cleaned_data["school"],
+        job = roster.start_roster_job(school=form.cleaned_data["school"],
                                          upload=form.cleaned_data["file"], actor=request.user)
         return redirect("roster_import:preview", pk=job.pk)
     return render(request, "students/import_upload.html", {
-        "form": form, "columns": importers.COLUMNS,
+        "form": form, "columns": roster.COLUMNS,
         "jobs": roster_jobs(request.user)[:10],
     })
 
@@ -59,7 +61,7 @@ def preview(request, pk):
 @require_POST
 def confirm(request, pk):
     job = get_object_or_404(roster_jobs(request.user), pk=pk)
-    if not importers.confirm_roster_job(job=job, actor=request.user):
+    if not roster.confirm_roster_job(job=job, actor=request.user):
         messages.info(request, _("This import was already handled; nothing was imported again."))
     elif job.status == ImportJob.Status.DONE:
         messages.success(request, _("The roster has been imported."))
@@ -84,13 +86,13 @@ def scores_upload(request):
     schools = access.schools_for(request.user, LEADER)
     form = ScoreUploadForm(request.POST or None, request.FILES or None, schools=schools)
     if request.method == "POST" and form.is_valid():
-        job = importers.start_score_job(school=form.cleaned_data["school"],
+        job = scores.start_score_job(school=form.cleaned_data["school"],
                                         upload=form.cleaned_data["file"], actor=request.user,
                                         kind=form.cleaned_data["kind"] or None)
         return redirect("roster_import:scores_preview", pk=job.pk)
     return render(request, "students/scores_upload.html", {
         "form": form,
-        "kinds": [(label, importers.SCORE_COLUMNS[kind]) for kind, label in importers.SCORE_KINDS.items()],
+        "kinds": [(label, SCORE_COLUMNS[kind]) for kind, label in SCORE_KINDS.items()],
         "subjects": form.single_school.subjects.all() if form.single_school else None,
         "jobs": score_jobs(request.user)[:10],
     })
@@ -103,18 +105,18 @@ def scores_preview(request, pk):
 
 def _scores_preview(request, job, mapping_form=None):
     mapping = job.mapping
-    kind = mapping.get("kind", importers.GRADES)
-    labels = {c.field: c.label for c in importers.SCORE_COLUMNS.get(kind, ())}
+    kind = mapping.get("kind", GRADES)
+    labels = {c.field: c.label for c in SCORE_COLUMNS.get(kind, ())}
     fields_at = {}
     for field_name, index in mapping.get("columns", {}).items():
         fields_at.setdefault(index, []).append(labels.get(field_name, field_name))
-    if mapping_form is None and importers.can_change_mapping(job):
+    if mapping_form is None and scores.can_change_mapping(job):
         mapping_form = ScoreMappingForm(headers=mapping["headers"], kind=kind,
                                         columns=mapping.get("columns", {}))
     return render(request, "students/scores_preview.html", {
         "job": job,
         "summary": job.summary,
-        "kind_label": importers.SCORE_KINDS.get(kind, ""),
+        "kind_label": SCORE_KINDS.get(kind, ""),
         "columns": [(header, fields_at.get(index, [])) for index, header in enumerate(mapping.get("headers", []))],
         "mapping_form": mapping_form,
         "needs_mapping": job.summary.get("needs_mapping", False),
@@ -122,7 +124,7 @@ def _scores_preview(request, job, mapping_form=None):
         "can_confirm": (job.status == ImportJob.Status.PREVIEW and not job.errors
                         and not job.summary.get("needs_mapping")),
         "error_count": job.summary.get("error_count", len(job.errors)),
-        "max_errors": importers.MAX_STORED_ERRORS,
+        "max_errors": MAX_STORED_ERRORS,
     })
 
 
@@ -130,15 +132,15 @@ def _scores_preview(request, job, mapping_form=None):
 @require_POST
 def scores_mapping(request, pk):
     job = get_object_or_404(score_jobs(request.user), pk=pk)
-    if not importers.can_change_mapping(job):
+    if not scores.can_change_mapping(job):
         messages.info(request, _("The columns of this import can no longer be changed."))
         return redirect("roster_import:scores_preview", pk=job.pk)
     form = ScoreMappingForm(request.POST, headers=job.mapping["headers"],
-                            kind=job.mapping.get("kind", importers.GRADES),
+                            kind=job.mapping.get("kind", GRADES),
                             columns=job.mapping.get("columns", {}))
     if not form.is_valid():
         return _scores_preview(request, job, mapping_form=form)
-    importers.apply_score_mapping(job=job, kind=form.cleaned_data["kind"],
+    scores.apply_score_mapping(job=job, kind=form.cleaned_data["kind"],
                                   columns=form.chosen_columns(), save=form.cleaned_data["save"],
                                   actor=request.user)
     if form.cleaned_data["save"] and not form.kind_changed:
@@ -150,7 +152,7 @@ def scores_mapping(request, pk):
 @require_POST
 def scores_confirm(request, pk):
     job = get_object_or_404(score_jobs(request.user), pk=pk)
-    if not importers.confirm_score_job(job=job, actor=request.user):
+    if not scores.confirm_score_job(job=job, actor=request.user):
         messages.info(request, _("This import was already handled or is not ready; nothing was "
                                  "imported again."))
     elif job.status == ImportJob.Status.DONE:
@@ -167,8 +169,8 @@ def scores_confirm(request, pk):
 def job_status(request, pk):
     """The progress partial the preview page polls; once the job is finished, htmx reloads the page."""
     job = get_object_or_404(score_jobs(request.user), pk=pk)
-    if job_queue.is_waiting(job) and job_queue.send_waiting(
-            [job.pk], unless_tried_within=job_queue.POLL_RETRY):  # the broker is back
+    if jobs.is_waiting(job) and jobs.send_waiting(
+            [job.pk], unless_tried_within=jobs.POLL_RETRY):  # the broker is back
         job.refresh_from_db()
     if request.htmx and job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         return HttpResponseClientRefresh()

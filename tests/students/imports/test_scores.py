@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import translation
 
 from portal.models import AuditEntry
-from students import importers
+from students.imports import reading
 from students.models import ColumnMapping, ImportJob, Score, StandardisedResult, Subject
 from students.services import ensure_standard_subjects
 from tests.conftest import make_student
@@ -186,7 +186,7 @@ def test_each_bad_input_is_a_row_error_and_the_file_writes_nothing(tmp_path, sch
 
 
 def test_all_errors_are_listed_row_by_row_left_to_right_across_chunks(tmp_path, school, monkeypatch):
-    monkeypatch.setattr(importers, "SCORE_CHUNK_ROWS", 4)  # the file spans several chunks
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 4)  # the file spans several chunks
     rows = [grade(test=f"Toets {n}") for n in range(1, 11)]
     rows[2] = grade("9999", "xx", "Toets 3", "31-02-2026", "12")
     rows[7] = grade(test="Toets 2")  # row 9 repeats row 3, read in another chunk
@@ -356,7 +356,7 @@ def big_file(tmp_path):
 
 def test_a_failure_at_the_last_row_of_the_write_leaves_the_database_as_it_was(
         tmp_path, year_so_far, monkeypatch):
-    monkeypatch.setattr(importers, "SCORE_CHUNK_ROWS", 50)  # staged in seven chunks
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 50)  # staged in seven chunks
     fail_on_insert("students_score", "NEW.test = 'Toets 300'")
     output = rejected(big_file(tmp_path), match="Import failed; nothing was written: .*disk full")
     assert output == ""

@@ -3,13 +3,13 @@ from django.core.validators import FileExtensionValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .models import ImportJob
+from ..models import ImportJob
+from .limits import size_problem
+from .score_columns import SCORE_COLUMNS, SCORE_KINDS
 
 
 def _size_problem(upload, kind):
-    """The importer's own size limit (importers.IMPORT_LIMITS), checked before a job is made."""
-    from .importers import size_problem
-
+    """The importer's own size limit (limits.IMPORT_LIMITS), checked before a job is made."""
     problem = size_problem(upload.size, kind)
     if problem:
         raise forms.ValidationError(problem)
@@ -47,8 +47,6 @@ class RosterUploadForm(forms.Form):
 # Score import -------------------------------------------------------------------------------------
 
 def _score_kinds():
-    from .importers import SCORE_KINDS
-
     return list(SCORE_KINDS.items())
 
 
@@ -81,8 +79,6 @@ class ScoreMappingForm(forms.Form):
     )
 
     def __init__(self, *args, headers, kind, columns, **kwargs):
-        from .importers import SCORE_COLUMNS
-
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["kind"].choices = _score_kinds()

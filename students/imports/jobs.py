@@ -1,4 +1,5 @@
-"""Score import jobs on their way to a worker, and back on track after an outage.
+"""An import job's life: claimed, progressing, finished or failed; on its way to a worker, and
+back on track after an outage.
 
 The job row is the record of what has to happen; a broker message only says "start now".
 - `queue(job)` sends the job's task once the job is committed. When the broker refuses (Redis
@@ -7,22 +8,28 @@ The job row is the record of what has to happen; a broker message only says "sta
   again, and sends again a running job that made no progress for IMPORT_STALL_MINUTES (its
   worker was killed or its message was lost). Re-running a job is safe: the import writes
   everything in one transaction, so an interrupted run wrote nothing, and a finished job is
-  not run twice (`importers.run_score_job`). After MAX_RESENDS such restarts the job fails
+  not run twice (`pipeline.run_job`). After MAX_RESENDS such restarts the job fails
   with a message, so a file that kills its worker cannot loop forever.
 - The page that polls a waiting job sends it too (`send_waiting`, at most every
   POLL_RETRY), so the user does not wait for the next beat.
 """
 
+import logging
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.models import User
 from portal.queueing import queue_after_commit, send
 
-from .models import ImportJob
+from ..models import ImportJob
+
+logger = logging.getLogger(__name__)
+RUN_TASK = "students.tasks.run_import_job"
 
 WAITING = "waiting_for_worker"  # summary key: the broker refused the job's task
 WATCH = "watch"  # summary key: {"rows": processed rows, "since": ISO time} of a running job
@@ -35,9 +42,7 @@ ACTIVE = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
 
 def queue(job):
     """Hand the job to a worker once it is committed; if the broker refuses, it waits."""
-    from .tasks import run_import_job
-
-    queue_after_commit(run_import_job, job.pk, if_refused=lambda: _mark_waiting(job.pk))
+    queue_after_commit(task(RUN_TASK), job.pk, if_refused=lambda: _mark_waiting(job.pk))
 
 
 def is_waiting(job):
@@ -85,9 +90,7 @@ def resume(*, now=None):
 
 
 def _send(job_id):
-    from .tasks import run_import_job
-
-    if send(run_import_job, job_id):
+    if send(task(RUN_TASK), job_id):
         return 1
     _mark_waiting(job_id)
     return 0
@@ -135,12 +138,108 @@ def _stalled(job_id, now, stall):
             return False
         resent = job.summary.get(RESENT, 0)
         if resent >= MAX_RESENDS:
-            from . import importers
-
-            importers._fail(job, _("The import was interrupted %(count)s times, so it was stopped; "
-                                   "nothing was written. Upload the file again.") % {"count": resent + 1})
+            fail(job, _("The import was interrupted %(count)s times, so it was stopped; "
+                          "nothing was written. Upload the file again.") % {"count": resent + 1})
             return False
         job.summary = {**job.summary, RESENT: resent + 1,
                        WATCH: {"rows": job.processed_rows, "since": now.isoformat()}}
         job.save(update_fields=["summary"])
         return True
+
+
+def task(name):
+    """A Celery task by its registered name, so that this module need not import the tasks
+    module (which imports the import code): Celery's autodiscovery loads the tasks modules
+    once, the first time a name is missing."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+# A run of a job: claimed, progressing, finished or failed --------------------------------------
+
+class AlreadyHandled(Exception):
+    """Another run of the same job finished first; this run's writes are rolled back."""
+
+
+def claim(job_id, job_kind):
+    """The queued (or interrupted) job, now running, or None when it is not waiting for a run."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id, kind=job_kind, status__in=ACTIVE,
+    ).update(status=ImportJob.Status.RUNNING, processed_rows=0)
+    if not claimed:
+        return None
+    return ImportJob.objects.select_related("school", "created_by").get(pk=job_id)
+
+
+def actor_of(job):
+    """Who the run acts for: the leader who confirmed an import, else the one who uploaded."""
+    if job.summary.get("phase") == "import" and job.summary.get("confirmed_by"):
+        return User.objects.filter(pk=job.summary["confirmed_by"]).first()
+    return job.created_by
+
+
+def lock_running(job):
+    """In the write transaction: lock the job row; AlreadyHandled when another run finished it."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != ImportJob.Status.RUNNING:
+        raise AlreadyHandled
+
+
+class Progress:
+    """Writes a running job's progress to its row (autocommitted, outside the write transaction)."""
+
+    def __init__(self, job):
+        self.job = job
+
+    def __call__(self, step, rows, total):
+        self.job.summary = {**self.job.summary, "step": step}
+        ImportJob.objects.filter(pk=self.job.pk).update(processed_rows=rows, total_rows=total,
+                                                        summary=self.job.summary)
+
+
+def finish(job, result, status, *, keep_file=False):
+    """The end of a run: the result on the job. The file goes once the job is done, and when it
+    is rejected unless `keep_file` (a mapping step may still use it)."""
+    keep = {k: job.summary[k] for k in ("phase", "confirmed_by") if k in job.summary}
+    job.status = status
+    job.summary = {**keep, **result.summary()}
+    job.errors = [e.as_dict() for e in result.errors]
+    job.total_rows = job.processed_rows = result.rows_read
+    if status == ImportJob.Status.DONE:
+        job.finished_at = timezone.now()
+    job.save()
+    if status == ImportJob.Status.DONE or (status == ImportJob.Status.REJECTED and not keep_file):
+        delete_file_on_commit(job)
+
+
+def reject_unread(job, error):
+    """A file that could not be read at all: rejected with this one error (as_dict)."""
+    job.errors = [error]
+    job.summary = {"rejected": 0, "error_count": 1}
+    job.status = ImportJob.Status.REJECTED
+    job.save()
+    delete_file_on_commit(job)
+
+
+def fail(job, reason):
+    job.status = ImportJob.Status.FAILED
+    job.summary = {**job.summary, "failure": reason}
+    job.finished_at = timezone.now()
+    job.save()
+    delete_file_on_commit(job)
+
+
+def fail_with(job, exc):
+    """A run that raised: logged, and its first line told to the user."""
+    logger.exception("Import job %s failed", job.pk)
+    detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    fail(job, _("The import stopped and nothing was written: %(detail)s") % {"detail": detail})
+
+
+def delete_file_on_commit(job):
+    """The file holds personal data: removed once the job is done or has failed (after commit,
+    so a rollback keeps the job usable)."""
+    if job.file:
+        file = job.file
+        transaction.on_commit(lambda: file.storage.delete(file.name))

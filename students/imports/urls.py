@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "roster_import"
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<int:pk>/", views.preview, name="preview"),
+    path("<int:pk>/bevestigen/", views.confirm, name="confirm"),
+    path("cijfers/", views.scores_upload, name="scores_upload"),
+    path("cijfers/<int:pk>/", views.scores_preview, name="scores_preview"),
+    path("cijfers/<int:pk>/kolommen/", views.scores_mapping, name="scores_mapping"),
+    path("cijfers/<int:pk>/bevestigen/", views.scores_confirm, name="scores_confirm"),
+    path("cijfers/<int:pk>/voortgang/", views.job_status, name="job_status"),
+]

@@ -1,0 +1,160 @@
+"""One cell's text → a value, or the reason it is not one: the parsers every kind of import uses.
+
+Each parser takes stripped text and returns (value, None) or (None, reason for the user).
+"""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import MAX_LEERJAAR, Level, Student
+from .columns import key
+
+LEVEL_SPELLINGS = {
+    Level.PRO: ("pro", "praktijkonderwijs"),
+    Level.VMBO_BB: ("bb", "basis", "vmbo-b", "vmbo-bb", "vmbo basis", "basisberoepsgerichte leerweg"),
+    Level.VMBO_KB: ("kb", "kader", "vmbo-k", "vmbo-kb", "vmbo kader", "kaderberoepsgerichte leerweg"),
+    Level.VMBO_GT: ("vmbo-gt", "vmbo-t", "vmbo-tl", "vmbo-g", "vmbo-gl", "tl", "gl", "gt", "mavo",
+                    "theoretische leerweg", "gemengde leerweg"),
+    Level.HAVO: ("havo",),
+    Level.VWO: ("vwo", "atheneum", "gymnasium"),
+}
+SEX_SPELLINGS = {
+    Student.Sex.MALE: ("m", "man", "jongen"),
+    Student.Sex.FEMALE: ("v", "vrouw", "meisje"),
+    Student.Sex.OTHER: ("x", "anders"),
+}
+COMBINED_LEVEL_SEPARATORS = re.compile(r"[/+&,]")
+DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+# jjjj-mm-dd, also as Excel date cells arrive when read as text ("2012-05-04 00:00:00").
+YEAR_FIRST = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+EARLIEST_SCORE_DATE = date(2000, 1, 1)
+# Cito LVS levels: I–V (since 2014) and A–E (before); both stored as 1 (highest) … 5.
+CITO_LEVELS = {**{roman: n for n, roman in enumerate(("i", "ii", "iii", "iv", "v"), start=1)},
+               **{letter: n for n, letter in enumerate("abcde", start=1)}}
+GRADE_TEXT = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
+WEIGHT_TEXT = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
+
+LEVEL_KEYS = {key(s): level for level, spellings in LEVEL_SPELLINGS.items()
+              for s in (*spellings, level.value)}
+SEX_KEYS = {key(s): sex for sex, spellings in SEX_SPELLINGS.items() for s in spellings}
+
+
+def parse_level(text):
+    """(Level, None) or (None, reason). 'HAVO', 'tl', 'atheneum', 'vmbo-gl/tl' are understood."""
+    if not text:
+        return None, _("Required; this cell is empty.")
+    level = LEVEL_KEYS.get(key(text))
+    if level:
+        return level, None
+    parts = [p for p in COMBINED_LEVEL_SEPARATORS.split(text) if p.strip()]
+    levels = list(dict.fromkeys(LEVEL_KEYS.get(key(p)) for p in parts))  # in the file's order
+    if len(parts) > 1 and None not in levels:
+        if len(levels) == 1:  # "gl/tl": two spellings of one level
+            return levels[0], None
+        return None, _(
+            "%(value)s combines levels (%(levels)s); a student needs one level: give the level "
+            "the student follows this year."
+        ) % {"value": text, "levels": ", ".join(str(level.label) for level in levels)}
+    return None, _(
+        "Unknown level %(value)s; use pro, vmbo-bb, vmbo-kb, vmbo-gt (gl, tl, mavo), havo or vwo "
+        "(atheneum, gymnasium)."
+    ) % {"value": text}
+
+
+def parse_leerjaar(text, level):
+    if not text:
+        return None, _("Required; this cell is empty.")
+    if not text.isdigit():
+        return None, _("Leerjaar must be a whole number, for example 3.")
+    leerjaar = int(text)
+    top = MAX_LEERJAAR.get(level, max(MAX_LEERJAAR.values()))
+    if not 1 <= leerjaar <= top:
+        if level:
+            return None, _("%(level)s has leerjaar 1 to %(top)s; got %(value)s.") % {
+                "level": level.label, "top": top, "value": leerjaar}
+        return None, _("Leerjaar must be between 1 and %(top)s.") % {"top": top}
+    return leerjaar, None
+
+
+def parse_date(text):
+    """(date or None, None) or (None, reason). dd-mm-jjjj, d-m-jjjj and jjjj-mm-dd; empty is None."""
+    if not text:
+        return None, None
+    if match := DAY_FIRST.match(text):
+        day, month, year = map(int, match.groups())
+    elif match := YEAR_FIRST.match(text):
+        year, month, day = map(int, match.groups())
+    else:
+        return None, _("Not a date; write it as dd-mm-jjjj, for example 04-05-2012.")
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, _("This date does not exist.")
+
+
+def parse_sex(text):
+    if not text:
+        return "", None
+    sex = SEX_KEYS.get(key(text))
+    if sex is None:
+        return None, _("Unknown sex; use M, V or X, or leave the cell empty.")
+    return sex.value, None
+
+
+def parse_grade(text):
+    """('5.5', None) for '5,5' or '5.5': between 1 and 10, at most one decimal; else (None, reason)."""
+    if not text:
+        return None, _("Required; this cell is empty.")
+    if not GRADE_TEXT.match(text):
+        return None, _("Not a grade; write a number from 1 to 10, for example 5,5.")
+    grade = Decimal(text.replace(",", "."))
+    if not Decimal(1) <= grade <= Decimal(10):
+        return None, _("A grade lies between 1 and 10.")
+    if grade != grade.quantize(Decimal("0.1")):
+        return None, _("Give the grade with at most one decimal, for example 6,8.")
+    return f"{grade:.1f}", None
+
+
+def parse_weight(text):
+    if not text:
+        return "1.0", None
+    weight = Decimal(text.replace(",", ".")) if WEIGHT_TEXT.match(text) else None
+    if weight is None or weight <= 0 or weight != weight.quantize(Decimal("0.1")):
+        return None, _("Not a weight; write a number greater than 0 with at most one decimal, "
+                       "for example 2 or 0,5.")
+    return f"{weight:.1f}", None
+
+
+def parse_score_date(text):
+    if not text:
+        return None, _("Required; this cell is empty.")
+    value, reason = parse_date(text)
+    if reason:
+        return None, reason
+    if value > timezone.localdate():
+        return None, _("This date lies in the future.")
+    if value < EARLIEST_SCORE_DATE:
+        return None, _("This date lies before 2000; check the year.")
+    return value.isoformat(), None
+
+
+def parse_cito_level(text):
+    """(1–5, None) for I–V or A–E (I = A = 1, the highest); else (None, reason)."""
+    if not text:
+        return None, _("Required; this cell is empty.")
+    level = CITO_LEVELS.get(key(text))
+    if level is None:
+        return None, _("Unknown level; use I, II, III, IV or V, or A to E.")
+    return level, None
+
+
+def parse_ability(text):
+    if not text:
+        return None, None
+    if not text.isdigit() or len(text) > 9:
+        return None, _("Not an ability score; write a whole number, for example 142.")
+    return int(text), None
