@@ -10,21 +10,31 @@ from portal.models import MailFrequency
 from students.models import RiskLevel
 from students.wording import LEVEL_WORDS
 
-NOTIFICATION_FIELDS = ["user", "created_at", "text", "url", "read_at", "flag"]
+NOTIFICATION_FIELDS = ["user", "created_at", "text", "mail_text", "url", "read_at", "flag"]
 
 
 def notification_rows(notify, now):
-    """Rows (NOTIFICATION_FIELDS) for the mentors of (flag, kind, StudentRow) in `notify`."""
+    """Rows (NOTIFICATION_FIELDS) for the mentors of (flag, kind, StudentRow) in `notify`: the
+    text in the portal names the student and the first reason; the text for the daily
+    overview by e-mail (students.digest) only the student's number."""
     url = reverse("flags:detail", args=[0]).replace("/0/", "/{}/")
-    return [(student.mentor_id, now, _notification_text(flag, kind, student), url.format(flag.pk),
-             None, flag.pk)
+    return [(student.mentor_id, now, _notification_text(flag, kind, student),
+             _mail_text(flag, kind, student), url.format(flag.pk), None, flag.pk)
             for flag, kind, student in notify if student.mentor_id]
 
 
-def _notification_text(flag, kind, student):
+def _what(flag, kind):
     what = "nieuwe signalering" if kind == "raised" else "signalering verhoogd"
+    return f"{what} {LEVEL_WORDS[flag.level]}"
+
+
+def _notification_text(flag, kind, student):
     first = flag.reasons[0]["text"] if flag.reasons else ""
-    return f"{what} {LEVEL_WORDS[flag.level]}: {student.name} ({student.number}) — {first}"[:255]
+    return f"{_what(flag, kind)}: {student.name} ({student.number}) — {first}"[:255]
+
+
+def _mail_text(flag, kind, student):
+    return f"{_what(flag, kind)}: leerling {student.number}"[:255]
 
 
 def mentor_mails(notify):

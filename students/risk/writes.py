@@ -16,12 +16,12 @@ FLAG_FIELDS = ["level", "reasons", "status", "changed_on", "resolved_on", "proje
                "projection_rule", "dismissed_by", "dismissed_on", "dismiss_reason"]
 
 
-
 def insert_rows(model, names, rows, *, returning=False, batch_size=1000):
     """Insert plain tuples (values for the fields `names`, in order); the new ids in order
     when `returning`. On PostgreSQL one multi-row INSERT per batch: for the tens of
     thousands of rows of a first run, building model instances and letting bulk_create
-    prepare every value costs more than the database does. Elsewhere: bulk_create."""
+    prepare every value costs more than the database does. Elsewhere: bulk_create.
+    Fields not named get their model default, as bulk_create would give them."""
     if not rows:
         return []
     fields_ = [model._meta.get_field(name) for name in names]
@@ -30,6 +30,11 @@ def insert_rows(model, names, rows, *, returning=False, batch_size=1000):
             [model(**{f.attname: value for f, value in zip(fields_, row)}) for row in rows],
             batch_size=500)
         return [o.pk for o in objects]
+    others = [f for f in model._meta.concrete_fields if not f.primary_key and f not in fields_]
+    if others:  # the database has no defaults of its own (Django keeps them in Python)
+        fields_ += others
+        defaults = tuple(f.get_default() for f in others)
+        rows = [tuple(row) + defaults for row in rows]
     json_columns = [i for i, f in enumerate(fields_) if f.get_internal_type() == "JSONField"]
     columns = ", ".join(f'"{f.column}"' for f in fields_)
     placeholder = "(" + ", ".join(["%s"] * len(fields_)) + ")"

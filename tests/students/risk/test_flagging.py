@@ -179,6 +179,16 @@ def test_a_mentor_who_chose_the_daily_overview_gets_no_mail_at_once(
     assert Notification.objects.filter(user=mentor_a).count() == 1 and not mailoutbox
 
 
+def test_the_notification_says_in_the_daily_overview_only_the_students_number(
+        school_a, mentor_a, subjects, django_capture_on_commit_callbacks):
+    student = struggling(school_a, mentor_a, subjects=subjects, given_name="Sanne",
+                         family_name="Visser")
+    run(school_a, capture=django_capture_on_commit_callbacks)
+    notification = Notification.objects.get()
+    assert notification.mail_text == f"nieuwe signalering aandacht: leerling {student.student_number}"
+    assert notification.mailed_at is None
+
+
 def test_only_new_and_raised_flags_notify(school_a, mentor_a, subjects, mailoutbox,
                                           django_capture_on_commit_callbacks):
     student = struggling(school_a, mentor_a, subjects=subjects)
