@@ -34,7 +34,7 @@ class Intervention(models.Model):
 
     National entries (school empty) come from the NPO menukaart, the EEF toolkit strands behind
     it and the practices of schools that rarely let students repeat a year; they are loaded from
-    interventions/data by services.load_menukaart. A school's leaders add local entries.
+    interventions/data by menukaart.load_menukaart. A school's leaders add local entries.
     """
 
     class Category(models.TextChoices):

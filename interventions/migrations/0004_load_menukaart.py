@@ -3,10 +3,10 @@ any database. Later changes to the data files are loaded with `manage.py load_me
 
 from django.db import migrations
 
+from interventions.menukaart import load_menukaart
+
 
 def load(apps, schema_editor):
-    from interventions.services import load_menukaart
-
     load_menukaart(model=apps.get_model("interventions", "Intervention"))
 
 

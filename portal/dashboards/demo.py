@@ -143,7 +143,7 @@ def _student_records(demo, mentors, year, rng):
 def seed(today=None):
     """Build (or refresh) the demo. Returns [(role, email, school names)] for the login table."""
     from interventions.models import Intervention
-    from interventions.services import load_menukaart
+    from interventions.menukaart import load_menukaart
 
     if not Intervention.objects.filter(school=None).exists():  # e.g. after a test database flush
         load_menukaart()

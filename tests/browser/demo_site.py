@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from interventions import services as plan_services
 from interventions.models import Intervention, InterventionPlan, PlanEvaluation
-from interventions.services import load_menukaart
+from interventions.menukaart import load_menukaart
 from portal import services as portal_services
 from portal.dashboards import demo
 from portal.models import Role, School, User

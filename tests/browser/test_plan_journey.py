@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from interventions import selectors
 from interventions.models import GroupIntervention, InterventionPlan, PlanEvaluation
-from interventions.services import load_menukaart
+from interventions.menukaart import load_menukaart
 from students.models import AdviceMoment, Flag, RiskLevel, Score, Subject
 from students.services import ensure_standard_subjects
 from tests.browser.test_accessibility import audit

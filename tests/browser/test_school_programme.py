@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from interventions.services import load_menukaart
+from interventions.menukaart import load_menukaart
 from portal.dashboards import demo
 from tests.browser.test_login_journey import log_in
 

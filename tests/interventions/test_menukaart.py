@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from interventions import services
+from interventions.menukaart import MenukaartDataError, load_menukaart
 from interventions.models import Intervention, InterventionPlan
 from portal.models import AuditEntry
 
@@ -40,7 +40,7 @@ def data_rows(name):
 def menukaart(db):
     """The full national menukaart. The data migration loads it too, but a transactional test
     elsewhere in the suite may have emptied the tables since."""
-    services.load_menukaart()
+    load_menukaart()
     return {entry.key: entry for entry in Intervention.objects.national()}
 
 
@@ -117,8 +117,8 @@ def test_a_broken_data_file_loads_nothing(tmp_path, menukaart):
     rows = (tmp_path / "menukaart.csv").read_text(encoding="utf-8")
     (tmp_path / "menukaart.csv").write_text(rows.replace(",cognitive;language,", ",reading,", 1), encoding="utf-8")
     Intervention.objects.filter(key="feedback").update(effect_months=12)
-    with pytest.raises(services.MenukaartDataError, match="unknown needs"):
-        services.load_menukaart(data_dir=tmp_path)
+    with pytest.raises(MenukaartDataError, match="unknown needs"):
+        load_menukaart(data_dir=tmp_path)
     assert Intervention.objects.get(key="feedback").effect_months == 12
 
 

@@ -2,6 +2,7 @@
 from a flag, evaluations with the limit on improvement cycles, group interventions and the
 reminders of overdue evaluations."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,10 +11,12 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from interventions import selectors, tasks
+from interventions import selectors, services, tasks
 from interventions.models import (
     GroupIntervention, Intervention, InterventionPlan, PlanEvaluation, PlanSettings,
 )
+from interventions.reminders import remind_overdue_evaluations
+from portal.models import MailFrequency
 from students.models import Flag, FlagEvent, Notification, RiskLevel, Score, Subject
 from students.services import ensure_standard_subjects
 from tests.conftest import make_student, make_user
@@ -393,8 +396,6 @@ def test_the_group_page_searches_candidates(client, leader_a, group_a, school_a,
 
 def test_the_group_page_runs_a_fixed_number_of_queries(client, leader_a, group_a, school_a, mentor_a,
                                                        django_assert_max_num_queries):
-    from interventions import services
-
     students = [make_student(school_a, mentor_a, given_name=f"Leerling {i}") for i in range(60)]
     services.enrol_students(actor=leader_a, group=group_a, students=students[:30])
     menukaart = list(Intervention.objects.all()[:10])
@@ -430,8 +431,6 @@ def test_overdue_evaluations_are_reminded_once_per_due_date(
     make_plan(student_a, title="Op tijd", next_evaluation_on=today)                        # due today
     make_plan(student_a, title="Klaar", status="completed", ended_on=date(2026, 10, 1),
               next_evaluation_on=today - timedelta(days=30))
-
-    from interventions.services import remind_overdue_evaluations
 
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_overdue_evaluations(today) == 3
@@ -471,12 +470,35 @@ def test_the_daily_task_reminds_and_is_scheduled(mentor_a, student_a, mailoutbox
 
 def test_no_reminder_without_anyone_to_remind(school_a, mailoutbox):
     plan = make_plan(make_student(school_a), next_evaluation_on=date(2026, 11, 1))
-    from interventions.services import remind_overdue_evaluations
-
     assert remind_overdue_evaluations(date(2026, 11, 25)) == 0
     plan.refresh_from_db()
     assert plan.reminded_for is None and not mailoutbox
 
+
+def test_the_reminder_mail_links_to_each_evaluation_from_outside_the_portal(
+        settings, client, mentor_a, student_a, mailoutbox, django_capture_on_commit_callbacks):
+    settings.PORTAL_URL = "https://leerroute.example.nl"
+    plan = make_plan(student_a, title="Bijles & huiswerk", next_evaluation_on=date(2026, 11, 24))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_overdue_evaluations(date(2026, 11, 25)) == 1
+    (message,) = mailoutbox
+    assert message.subject == "Leerroute: 1 evaluatie van een interventieplan te laat"
+    assert f"leerling {student_a.student_number}: Bijles & huiswerk (evaluatie gepland op 24-11-2026)" in message.body
+    links = re.findall(r"\S+://\S+", message.body)
+    assert links == [f"https://leerroute.example.nl/interventies/plan/{plan.pk}/evaluatie/"]
+    client.force_login(mentor_a)
+    page = client.get(links[0].removeprefix(settings.PORTAL_URL))
+    assert page.status_code == 200 and page.context["plan"] == plan
+
+
+def test_who_wants_no_mail_is_reminded_in_the_portal_only(mentor_a, student_a, mailoutbox,
+                                                           django_capture_on_commit_callbacks):
+    mentor_a.mail_frequency = MailFrequency.NEVER
+    mentor_a.save()
+    make_plan(student_a, next_evaluation_on=date(2026, 11, 24))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_overdue_evaluations(date(2026, 11, 25)) == 1
+    assert Notification.objects.filter(user=mentor_a).count() == 1 and not mailoutbox
 
 # --- Who may do what --------------------------------------------------------------------------
 

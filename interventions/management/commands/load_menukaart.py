@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions import services
+from interventions import menukaart
 
 
 class Command(BaseCommand):
@@ -10,14 +10,14 @@ class Command(BaseCommand):
             "from interventions/data; running it again changes only what changed in the files.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, default=services.DATA_DIR,
+        parser.add_argument("--data-dir", type=Path, default=menukaart.DATA_DIR,
                             help="folder with menukaart.csv, menukaart_texts.csv and practices.csv "
                                  "(default: interventions/data)")
 
     def handle(self, *args, data_dir, **options):
         try:
-            counts = services.load_menukaart(data_dir=data_dir)
-        except (services.MenukaartDataError, OSError) as exc:
+            counts = menukaart.load_menukaart(data_dir=data_dir)
+        except (menukaart.MenukaartDataError, OSError) as exc:
             raise CommandError(f"Menukaart not loaded: {exc}") from exc
         self.stdout.write(
             f"menukaart: {counts['total']} entries / created: {counts['created']} / "
