@@ -148,8 +148,8 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from portal.dashboards import services
-    from portal.dashboards.models import SchoolMeasures
+    from dashboards import services
+    from dashboards.models import SchoolMeasures
     from portal.models import School, User
     from students.models import Flag, Student
 

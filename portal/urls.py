@@ -16,7 +16,7 @@ urlpatterns = [
     path("bevordering/", include("students.promotion.urls")),
     path("schoolprogramma/", include("schoolplans.urls")),
     path("interventies/", include("interventions.urls")),
-    path("", include("portal.dashboards.urls")),
+    path("", include("dashboards.urls")),
     path("account/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("account/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

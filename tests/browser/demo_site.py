@@ -16,7 +16,7 @@ from interventions import services as plan_services
 from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from interventions.menukaart import load_menukaart
 from portal import services as portal_services
-from portal.dashboards import demo
+from dashboards import demo
 from portal.models import Role, School, User
 from portal.schoolyear import SchoolYear
 from schoolplans import services as programme_services

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from portal.dashboards import demo
+from dashboards import demo
 from portal.models import User
 from tests.browser import demo_site
 from tests.browser.test_login_journey import log_in

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.dashboards import demo
+from dashboards import demo
 from students.models import Student
 from tests.browser.test_login_journey import log_in
 

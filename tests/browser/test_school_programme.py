@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from interventions.menukaart import load_menukaart
-from portal.dashboards import demo
+from dashboards import demo
 from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser

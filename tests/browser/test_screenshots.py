@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from portal.dashboards import demo
+from dashboards import demo
 from tests.browser import demo_site
 from tests.browser.test_login_journey import log_in
 

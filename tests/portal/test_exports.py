@@ -22,7 +22,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from interventions.models import Intervention, InterventionPlan
-from portal.dashboards import services as dashboards
+from dashboards import services as dashboards
 from portal.exports import FORMULA_STARTS
 from students.models import Flag, Level, RiskLevel
 from tests.conftest import make_student

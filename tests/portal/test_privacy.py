@@ -410,7 +410,7 @@ def test_every_scheduled_task_exists(settings):
 
     app.loader.import_default_modules()
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"students.tasks.forget_unconfirmed_imports", "portal.dashboards.tasks.refresh_all_measures"} <= tasks
+    assert {"students.tasks.forget_unconfirmed_imports", "dashboards.tasks.refresh_all_measures"} <= tasks
     assert tasks <= set(app.tasks)
 
 

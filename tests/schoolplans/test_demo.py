@@ -6,6 +6,7 @@ import pytest
 from django.db.models import Count
 from django.urls import reverse
 
+from dashboards import demo
 from interventions.models import InterventionPlan
 from portal.models import Membership, Role
 from schoolplans.models import ProgrammeLine, SchoolProgramme
@@ -13,8 +14,6 @@ from schoolplans.models import ProgrammeLine, SchoolProgramme
 
 @pytest.mark.django_db
 def test_demo_school_programme(client, django_assert_max_num_queries):
-    from portal.dashboards import demo
-
     demo.seed()
     leader = Membership.objects.filter(role=Role.LEADER).select_related("user", "school").first()
     school = leader.school

@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
-    name = "portal.dashboards"
+    name = "dashboards"
     label = "dashboards"
     verbose_name = _("Dashboards")

@@ -8,15 +8,14 @@ numbers are the same.
 """
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, timedelta
 
-from django.utils.formats import date_format, get_format
-from django.utils.translation import get_language
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.disclosure import too_small
+from portal.numbers import money, number, percent, signed
 from portal.schoolyear import SchoolYear
 from schoolplans.models import SchoolProgramme
 from students.models import Level
@@ -48,19 +47,6 @@ def light(target, value):
     return "good" if value <= good else "watch" if value <= watch else "act"
 
 
-def _number(value, decimals, grouping=False):
-    """Like Django's number_format (the active language's separators), for thousands of
-    cells a page: plain string formatting with the separators looked up once each."""
-    text = f"{float(value):,.{decimals}f}" if grouping else f"{float(value):.{decimals}f}"
-    decimal, thousands = _separators(get_language())
-    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
-
-
-@lru_cache(maxsize=8)
-def _separators(language):
-    return get_format("DECIMAL_SEPARATOR", language), get_format("THOUSAND_SEPARATOR", language)
-
-
 @dataclass(frozen=True)
 class Figure:
     value: object = None
@@ -76,17 +62,16 @@ class Figure:
             return "–"
         value = self.value
         if self.kind == "percent":
-            return f"{_number(value, 1)} %"
+            return percent(value, 1)
         if self.kind == "days":
-            return _number(value, 0 if float(value).is_integer() else 1)
+            return number(value, 1, grouping=False, trim=True)
         if self.kind == "change":
-            text = _number(abs(value), 2)
-            return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
+            return signed(value, 2)
         if self.kind == "months":
-            return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
+            return signed(value, 0)
         if self.kind == "money":
-            return f"€ {_number(value, 0, grouping=True)}"
-        return _number(value, 0, grouping=True)
+            return f"€ {money(value, 0)}"
+        return number(value, 0)
 
     @property
     def light_symbol(self):

@@ -5,11 +5,11 @@ from celery import shared_task
 from portal.models import School
 from portal.queueing import queue, run_here
 
+from . import services
+
 
 @shared_task(acks_late=True)
 def refresh_school_measures(school_id):
-    from . import services
-
     services.refresh_school(School.objects.get(pk=school_id))
 
 

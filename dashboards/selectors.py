@@ -5,6 +5,7 @@ Inspector selectors never select names or notes: they read the stored counts (`s
 """
 
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -258,13 +259,9 @@ def inspector_overview(user, *, sort="school", descending=False, today=None):
 
 def inspector_school(user, brin):
     """A supervised school by BRIN (404 for any other) for the inspector's school page."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(access.schools_for(user, (Role.INSPECTOR,)), brin=brin)
 
 
 def leader_school(user, brin):
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(access.schools_for(user, (Role.LEADER,)), brin=brin)
 

@@ -4,11 +4,13 @@ can run as a formula."""
 
 import csv
 import io
+from decimal import Decimal
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 
 from portal.exports import safe_cell
+from portal.numbers import number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,7 +21,8 @@ def _csv_cell(value):
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)):
-        return str(value).replace(".", ",")
+        # as many decimals as the cell carries (Figure.export rounds them as shown)
+        return number(value, max(0, -Decimal(str(value)).as_tuple().exponent), grouping=False, language="nl")
     return safe_cell(value)
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.dashboards import demo
+from dashboards import demo
 
 
 class Command(BaseCommand):
