@@ -13,6 +13,7 @@ from portal.schoolyear import SchoolYear
 from students.models import Category, Flag, RiskLevel, Score, Severity, Signal, Student
 
 from .models import SchoolProgramme, Spending
+from .versions import diff, snapshot
 
 READERS = (Role.LEADER, Role.INSPECTOR)
 SCAN_AREAS = (Category.COGNITIVE, Category.STUDY_SKILLS, Category.WELLBEING)
@@ -202,8 +203,6 @@ def version_diffs(programme):
     """The stored versions, and for each the differences to the next one (the last stored
     version against the programme as it is now, when that has moved on):
     [(from number, to number, diff, reason of the older version)]."""
-    from .services import diff, snapshot
-
     versions = list(programme.versions.all())
     diffs = []
     for older, newer in zip(versions, [*versions[1:], None]):

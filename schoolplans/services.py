@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from portal import access, audit
 from portal.models import AuditEntry, Role
 
-from .models import Budget, ProgrammeVersion, SchoolProgramme
+from .models import Budget, ProgrammeVersion, SchoolProgramme, Spending
+from .versions import snapshot
 
 State = SchoolProgramme.State
 
@@ -153,27 +154,6 @@ def _check_requirements(programme, to):
             raise ValidationError(_("Record the board's adoption (date and outcome) first."))
 
 
-# The order in which a line's fields are shown; PostgreSQL's jsonb does not keep key order.
-LINE_FIELDS = ("id", "intervention", "category", "target_levels", "target_leerjaren", "target_needs",
-               "expected_students", "first_year", "years", "hours", "staff", "cost_per_year")
-
-
-def snapshot(programme):
-    lines = programme.lines.select_related("intervention")
-    return {
-        "title": programme.title,
-        "lines": [{
-            "id": line.pk, "intervention": str(line.intervention), "category": line.intervention.category,
-            "target_levels": line.target_levels, "target_leerjaren": line.target_leerjaren,
-            "target_needs": line.target_needs, "expected_students": line.expected_students,
-            "first_year": line.first_year, "years": line.years, "hours": str(line.hours),
-            "staff": line.staff, "cost_per_year": str(line.cost_per_year),
-        } for line in lines],
-        "budgets": [{"school_year": b.school_year, "amount_per_student": str(b.amount_per_student),
-                     "students": b.students, "total": str(b.total)} for b in programme.budgets.all()],
-    }
-
-
 def transition(programme, to, actor):
     """Move the programme to state `to`, if the table allows it for this actor."""
     to = State(to)
@@ -214,30 +194,6 @@ def new_version(*, actor, programme, reason):
     return programme
 
 
-def diff(old, new):
-    """Differences between two snapshots: lines added, removed and changed (field: old → new),
-    and budgets changed."""
-    old_lines = {line["id"]: line for line in old.get("lines", [])}
-    new_lines = {line["id"]: line for line in new.get("lines", [])}
-    changed = []
-    for pk in old_lines.keys() & new_lines.keys():
-        fields = [(key, old_lines[pk].get(key), new_lines[pk][key]) for key in LINE_FIELDS
-                  if key in new_lines[pk] and old_lines[pk].get(key) != new_lines[pk][key]]
-        if fields:
-            changed.append({"line": new_lines[pk], "fields": fields})
-    old_budgets = {b["school_year"]: b for b in old.get("budgets", [])}
-    new_budgets = {b["school_year"]: b for b in new.get("budgets", [])}
-    budgets = [(year, old_budgets.get(year, {}).get("total"), new_budgets.get(year, {}).get("total"))
-               for year in sorted(old_budgets.keys() | new_budgets.keys())
-               if old_budgets.get(year) != new_budgets.get(year)]
-    return {
-        "added": [new_lines[pk] for pk in sorted(new_lines.keys() - old_lines.keys())],
-        "removed": [old_lines[pk] for pk in sorted(old_lines.keys() - new_lines.keys())],
-        "changed": changed,
-        "budgets": budgets,
-    }
-
-
 def add_spending(*, actor, line, school_year, period, amount, note=""):
     programme = line.programme
     _require_leader(actor, programme)
@@ -262,6 +218,4 @@ def add_adjustment(*, actor, line, made_on, reason):
 
 
 def total_spent(programme):
-    from .models import Spending
-
     return Spending.objects.filter(line__programme=programme).aggregate(s=Sum("amount"))["s"] or Decimal("0")

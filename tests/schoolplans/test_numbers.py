@@ -144,6 +144,35 @@ def test_accounting_pdf_has_one_page_with_the_totals(client, inspector, executed
     assert "12AB" in text
 
 
+def _pdf_text(response):
+    """The PDF's text with line breaks and runs of spaces as single spaces: a wrapped cell reads
+    as one sentence."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
+
+
+def test_accounting_pdf_wraps_long_names_and_prints_every_letter(client, leader_a, executed_programme_a,
+                                                                  tutoring_a, summer_school_a):
+    tutoring_a.name_nl = ("Bijles in kleine groepen door Ëmile Dvořák en Şule Öztürk, met een vaste "
+                          "tutor per leerling, twee keer per week na het achtste uur")
+    tutoring_a.save()
+    summer_school_a.name_nl = "Zomerschool Łódź-Noord (€ 250 per leerling, één week)"
+    summer_school_a.save()
+    assert len(tutoring_a.name_nl) > 100
+    client.force_login(leader_a)
+    text = _pdf_text(client.get(reverse("schoolplans:accounting_pdf", args=[executed_programme_a.pk])
+                                + "?jaar=2026-2027"))
+    assert tutoring_a.name_nl in text
+    assert summer_school_a.name_nl in text
+    assert "?" not in text
+    assert "12.000,00" in text and "4.500,50" in text and "33,3" in text
+
+
+def test_accounting_csv_writes_shares_in_dutch_notation(client, leader_a, executed_programme_a):
+    client.force_login(leader_a)
+    text = client.get(reverse("schoolplans:accounting_csv", args=[executed_programme_a.pk])
+                      + "?jaar=2026-2027").content.decode("utf-8-sig")
+    assert ";12.000,00;4.500,50;10;2;33,3;1" in text
+
 def test_accounting_csv_neutralises_formulas(client, leader_a, executed_programme_a, summer_school_a):
     summer_school_a.name_nl = "=HYPERLINK(\"x\")"
     summer_school_a.save()

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from schoolplans import services
+from schoolplans import services, versions
 from schoolplans.models import ProgrammeLine, SchoolProgramme
 
 from .conftest import adopt
@@ -134,7 +134,7 @@ def test_a_change_after_adoption_is_a_new_version_with_visible_differences(clien
     old, new = adopted_programme_a.versions.all()
     tutoring = next(line for line in old.snapshot["lines"] if line["intervention"] == "Bijles in kleine groepen")
     assert tutoring["cost_per_year"] == "12000.00"
-    difference = services.diff(old.snapshot, new.snapshot)
+    difference = versions.diff(old.snapshot, new.snapshot)
     assert difference["changed"][0]["fields"] == [("expected_students", 10, 15),
                                                   ("cost_per_year", "12000.00", "15000.00")]
     page = client.get(reverse("schoolplans:versions", args=[adopted_programme_a.pk])).content.decode()
