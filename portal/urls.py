@@ -17,6 +17,7 @@ urlpatterns = [
     path("schoolprogramma/", include("schoolplans.urls")),
     path("interventies/", include("interventions.urls")),
     path("", include("dashboards.urls")),
+    path("account/e-mail/", views.mail_settings, name="mail_settings"),
     path("account/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("account/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
