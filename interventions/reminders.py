@@ -52,11 +52,14 @@ def remind_overdue_evaluations(today=None):
         if user is None:
             continue
         student = plan.student
-        # Stored texts are Dutch, the school's language.
+        # Stored texts are Dutch, the school's language; the daily overview mails `mail_text`,
+        # which names the student by number only.
+        due = f"{plan.next_evaluation_on:%d-%m-%Y}"
         notifications.append(Notification(
             user=user, url=reverse("interventions:plan_evaluate", args=[plan.pk]),
             text=(f"evaluatie te laat: {plan.title} van {student.full_name} ({student.student_number}), "
-                  f"gepland op {plan.next_evaluation_on:%d-%m-%Y}")[:255]))
+                  f"gepland op {due}")[:255],
+            mail_text=f"evaluatie te laat: leerling {student.student_number}, {plan.title}, gepland op {due}"[:255]))
         plan.reminded_for = plan.next_evaluation_on
         reminded.append(plan)
         per_user[user.pk].append(plan)

@@ -235,7 +235,8 @@ def test_an_evaluation_cannot_precede_the_start_or_lie_ahead(client, mentor_a, s
     assert not plan.evaluations.exists()
 
 
-def test_after_two_improvement_cycles_the_next_step_is_a_team_decision(client, mentor_a, student_a):
+def test_after_two_improvement_cycles_the_next_step_is_a_team_decision(client, clock, mentor_a, student_a):
+    clock.move_to(date(2026, 11, 25))  # the page counts the cycles of today's school year
     plan = make_plan(student_a)
     client.force_login(mentor_a)
     assert evaluate(client, plan, evaluated_on="2026-10-14").status_code == 302
@@ -499,6 +500,20 @@ def test_who_wants_no_mail_is_reminded_in_the_portal_only(mentor_a, student_a, m
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_overdue_evaluations(date(2026, 11, 25)) == 1
     assert Notification.objects.filter(user=mentor_a).count() == 1 and not mailoutbox
+
+
+def test_the_daily_overview_gets_the_reminder_by_number_only(mentor_a, student_a, mailoutbox,
+                                                             django_capture_on_commit_callbacks):
+    mentor_a.mail_frequency = MailFrequency.DAILY
+    mentor_a.save()
+    make_plan(student_a, next_evaluation_on=date(2026, 11, 24))
+    with django_capture_on_commit_callbacks(execute=True):
+        remind_overdue_evaluations(date(2026, 11, 25))
+    assert not mailoutbox  # the reminder waits for the overview
+    notification = Notification.objects.get(user=mentor_a)
+    assert notification.mail_text == (f"evaluatie te laat: leerling {student_a.student_number}, "
+                                      "Bijles wiskunde, gepland op 24-11-2026")
+    assert student_a.family_name not in notification.mail_text
 
 # --- Who may do what --------------------------------------------------------------------------
 
