@@ -515,6 +515,7 @@ def test_the_daily_overview_gets_the_reminder_by_number_only(mentor_a, student_a
                                       "Bijles wiskunde, gepland op 24-11-2026")
     assert student_a.family_name not in notification.mail_text
 
+
 # --- Who may do what --------------------------------------------------------------------------
 
 NEW_URLS = {
