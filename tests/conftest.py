@@ -1,10 +1,14 @@
 """Personas and small factories. Tests read like the user stories they check."""
 
+import io
 import shutil
 from datetime import date
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from portal import services
 from portal.models import Role
@@ -122,10 +126,33 @@ def student_b(school_b, mentor_b):
     return make_student(school_b, mentor_b, given_name="Daan", family_name="Bakker", class_code="2V")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashing costs ~0.1 s per user; the suite creates hundreds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Real hashing costs ~0.3 s per user; the suite creates hundreds. Once for the whole
+    session, so that module-wide data (seeded_demo) and live servers hash fast too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The whole demo (`manage.py seed_demo`), built ONCE for all the tests of a module that ask
+    for it (it takes seconds); returns what the command printed. Each test runs in a savepoint
+    inside it, so every test sees the demo as built; the end of the module rolls it away."""
+    out = io.StringIO()
+    with django_db_blocker.unblock():
+        module_wide = transaction.atomic()
+        module_wide.__enter__()
+        try:
+            call_command("seed_demo", stdout=out)
+        except BaseException:
+            transaction.set_rollback(True)
+            module_wide.__exit__(None, None, None)
+            raise
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        module_wide.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,15 +1,24 @@
+"""The demo (manage.py seed_demo), built once for this module by the seeded_demo fixture
+(tests/conftest.py): two realistic schools, the logins printed, idempotent; the School
+Programme on the demo data."""
+
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
+from django.urls import reverse
 
+from interventions.models import InterventionPlan
 from portal.models import AuditEntry, Membership, Role, School, User
+from schoolplans.models import ProgrammeLine, SchoolProgramme
 from students.models import Level, Student
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo")]
 
 
-def test_seed_demo_builds_two_realistic_schools_and_prints_logins(capsys):
-    call_command("seed_demo")
-    out = capsys.readouterr().out
+def test_seed_demo_builds_two_realistic_schools_and_prints_logins(seeded_demo):
+    out = seeded_demo
     assert School.objects.count() == 2
     assert 550 <= Student.objects.count() <= 650
     assert set(Student.objects.values_list("level", flat=True)) >= {
@@ -28,7 +37,6 @@ def test_seed_demo_builds_two_realistic_schools_and_prints_logins(capsys):
 
 
 def test_seed_demo_is_idempotent():
-    call_command("seed_demo")
     before = (User.objects.count(), Membership.objects.count(),
               list(Student.objects.order_by("pk").values()))
     entries = AuditEntry.objects.count()
@@ -37,3 +45,25 @@ def test_seed_demo_is_idempotent():
              list(Student.objects.order_by("pk").values()))
     assert before == after
     assert AuditEntry.objects.count() == entries  # nothing changed, so nothing to log
+
+
+def test_demo_school_programme(client, django_assert_max_num_queries):
+    """The programme on the demo data: the scan fills in and the demo plans count as reach."""
+    leader = Membership.objects.filter(role=Role.LEADER).select_related("user", "school").first()
+    school = leader.school
+    used = (InterventionPlan.objects.filter(student__school=school, intervention__isnull=False)
+            .values("intervention").annotate(n=Count("student", distinct=True)).order_by("-n").first())
+    first_plan = InterventionPlan.objects.filter(student__school=school).order_by("started_on").first()
+    programme = SchoolProgramme.objects.create(school=school, title="NPO", years=1,
+                                               first_year=first_plan.started_on.year
+                                               if first_plan.started_on.month >= 8
+                                               else first_plan.started_on.year - 1)
+    ProgrammeLine.objects.create(programme=programme, intervention_id=used["intervention"], expected_students=10,
+                                 first_year=programme.first_year, cost_per_year=Decimal("1000"))
+    client.force_login(leader.user)
+    with django_assert_max_num_queries(15):
+        scan = client.get(reverse("schoolplans:scan", args=[programme.pk]))
+    assert scan.context["scan"]["totals"]["students"] > 0
+    with django_assert_max_num_queries(15):
+        execution = client.get(reverse("schoolplans:execution", args=[programme.pk]))
+    assert [row["reach"] for row in execution.context["progress"]] == [used["n"]]

@@ -517,40 +517,7 @@ def test_the_daily_overview_gets_the_reminder_by_number_only(mentor_a, student_a
 
 
 # --- Who may do what --------------------------------------------------------------------------
-
-NEW_URLS = {
-    "plan_evaluate": lambda f: reverse("interventions:plan_evaluate", args=[f("plan_a").pk]),
-    "group_list": lambda f: reverse("interventions:group_list"),
-    "group_create": lambda f: reverse("interventions:group_create"),
-    "group_detail": lambda f: reverse("interventions:group_detail", args=[f("group_a").pk]),
-    "group_enrol": lambda f: reverse("interventions:group_enrol", args=[f("group_a").pk]),
-}
-
-
-@pytest.mark.parametrize("name", sorted(NEW_URLS))
-def test_anonymous_visitors_are_sent_to_log_in(client, request, name):
-    url = NEW_URLS[name](request.getfixturevalue)
-    response = client.post(url) if name == "group_enrol" else client.get(url)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("name, persona, status", [
-    ("plan_evaluate", "mentor_a", 200), ("plan_evaluate", "leader_a", 200),
-    ("plan_evaluate", "teacher_a", 403), ("plan_evaluate", "other_mentor_a", 403),
-    ("plan_evaluate", "mentor_b", 404), ("plan_evaluate", "inspector", 404),
-    ("group_list", "teacher_a", 200), ("group_list", "mentor_b", 200), ("group_list", "inspector", 403),
-    ("group_list", "outsider", 403),
-    ("group_create", "leader_a", 200), ("group_create", "mentor_a", 403), ("group_create", "inspector", 403),
-    ("group_detail", "teacher_a", 200), ("group_detail", "mentor_a", 200), ("group_detail", "leader_b", 404),
-    ("group_detail", "mentor_b", 404), ("group_detail", "inspector", 403),
-    ("group_enrol", "leader_a", 200), ("group_enrol", "mentor_a", 403), ("group_enrol", "teacher_a", 403),
-    ("group_enrol", "leader_b", 404), ("group_enrol", "inspector", 403),
-])
-def test_each_role_gets_its_answer(client, request, name, persona, status):
-    url = NEW_URLS[name](request.getfixturevalue)
-    client.force_login(request.getfixturevalue(persona))
-    response = client.post(url) if name == "group_enrol" else client.get(url)
-    assert response.status_code == status
+# Each role's answer on each URL is proven by the matrix in tests/portal/test_permissions.py.
 
 
 def test_a_leader_of_two_schools_chooses_the_school_of_a_group(client, school_a, school_b):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 PERSONAS = (
@@ -344,6 +346,7 @@ CASES = {
     "login": Case(lambda f: reverse("login"), ok=EVERYONE, public=True),
     "logout": Case(lambda f: reverse("logout"), ok=EVERYONE, public=True, method="post",
                    ok_status=302),
+    "mail_settings": Case(lambda f: reverse("mail_settings"), ok=EVERYONE),
     "password_change": Case(lambda f: reverse("password_change"), ok=EVERYONE),
     "password_change_done": Case(lambda f: reverse("password_change_done"), ok=EVERYONE),
     "password_reset": Case(lambda f: reverse("password_reset"), ok=EVERYONE, public=True),
@@ -399,7 +402,7 @@ def test_anonymous(name, client, request, db):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_persona(name, persona, client, request):
+def test_persona(name, persona, client, request, db):
     case = CASES[name]
     url = case.url(request.getfixturevalue)
     client.force_login(request.getfixturevalue(persona))
@@ -422,24 +425,6 @@ def test_admin_is_for_staff_only(persona, client, request, student_a):
         assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_other_schools_mentor_cannot_change_a_student(client, mentor_b, student_a):
-    client.force_login(mentor_b)
-    response = client.post(reverse("students:edit", args=[student_a.pk]),
-                           {"primary_school_notes": "overschreven", "sex": ""})
-    assert response.status_code == 404
-    student_a.refresh_from_db()
-    assert student_a.primary_school_notes == "Dyslexieverklaring aanwezig."
-
-
-def test_colleague_mentor_cannot_change_someone_elses_mentee(client, other_mentor_a, student_a):
-    client.force_login(other_mentor_a)
-    response = client.post(reverse("students:edit", args=[student_a.pk]),
-                           {"primary_school_notes": "overschreven", "sex": ""})
-    assert response.status_code == 403
-    student_a.refresh_from_db()
-    assert student_a.primary_school_notes == "Dyslexieverklaring aanwezig."
-
-
 # --- Changes: a refused POST changes nothing ---------------------------------------------------------
 # Every row of the portal's own tables before and after a refused request must be equal: no
 # change, and no audit entry either. Each change below is first shown to work for a persona
@@ -449,14 +434,26 @@ PROJECT_APPS = ("portal", "students", "interventions", "schoolplans", "dashboard
 TODAY = "{today}"  # replaced by today's date (ISO) when the body is built
 
 
-def database_state():
-    """Every row of every table of the portal's own apps (sessions and logins are not ours)."""
-    from django.apps import apps
+def _tables():
+    """(label, SELECT every row) of every table of the portal's own apps, many-to-many tables too."""
+    quote = connection.ops.quote_name
+    return [
+        (model._meta.label, f"SELECT * FROM {quote(model._meta.db_table)} ORDER BY {quote(model._meta.pk.column)}")
+        for app in PROJECT_APPS for model in apps.get_app_config(app).get_models(include_auto_created=True)
+        if not model._meta.proxy
+    ]
 
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for app in PROJECT_APPS for model in apps.get_app_config(app).get_models()
-    }
+
+def database_state():
+    """Every row of every table of the portal's own apps (sessions and logins are not ours). Plain
+    SQL: the matrix takes this snapshot twice per refused request, and the ORM's query building
+    was half of the matrix's time."""
+    state = {}
+    with connection.cursor() as cursor:
+        for label, select in _tables():
+            cursor.execute(select)
+            state[label] = cursor.fetchall()
+    return state
 
 
 @dataclass
@@ -691,7 +688,7 @@ def test_every_post_url_is_tried_as_a_change():
 
 @pytest.mark.usefixtures("_media_in_tmp")
 @pytest.mark.parametrize("name", sorted(CHANGES))
-def test_the_change_works_for_who_may_make_it(name, client, request):
+def test_the_change_works_for_who_may_make_it(name, client, request, db):
     f = request.getfixturevalue
     client.force_login(f(CHANGES[name].by))
     url, data = _post(client, name, f)
@@ -715,7 +712,7 @@ def _refused(name):
 @pytest.mark.usefixtures("_media_in_tmp")
 @pytest.mark.parametrize(("name", "persona", "status"),
                          [(n, p, s) for n in sorted(CHANGES) for p, s in _refused(n)])
-def test_a_refused_change_changes_nothing(name, persona, status, client, request):
+def test_a_refused_change_changes_nothing(name, persona, status, client, request, db):
     f = request.getfixturevalue
     client.force_login(f(persona))
     url, data = _post(client, name, f)
@@ -755,10 +752,8 @@ def _url_name(case_name):
     return case_name.split(" ")[0]
 
 
-WITH_IDS = sorted(
-    name for name in CASES
-    if _url_name(name) in set(_names_with_ids(get_resolver().url_patterns)) | QUERY_IDS
-)
+_NAMES_WITH_IDS = set(_names_with_ids(get_resolver().url_patterns)) | QUERY_IDS
+WITH_IDS = sorted(name for name in CASES if _url_name(name) in _NAMES_WITH_IDS)
 
 
 def _missing_variants(url):
@@ -798,7 +793,7 @@ def test_the_urls_with_ids_are_found():
 
 @pytest.mark.parametrize("persona", OUTSIDERS_OF_A)
 @pytest.mark.parametrize("name", WITH_IDS)
-def test_another_schools_id_looks_like_a_missing_one(name, persona, client, request):
+def test_another_schools_id_looks_like_a_missing_one(name, persona, client, request, db):
     case = CASES[name]
     url = case.url(request.getfixturevalue)
     client.force_login(request.getfixturevalue(persona))
