@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # Local development defaults; a real deployment sets these in its environment.
 export DEBUG ?= 1
 
-.PHONY: run test worker install messages makemessages assets migrate demo clean bench-load bench-pg-restart
+.PHONY: run test test-dates worker install messages makemessages assets migrate demo clean bench-load bench-pg-restart
 
 # Re-install only when the requirement files change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -32,6 +32,18 @@ run: messages demo
 
 test: messages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The date-dependent tests (marked `clock`, see tests/conftest.py) once more with the clock on
+# other days: 1 August of next school year and 29 February 2028 (or TEST_DATES="YYYY-MM-DD ...").
+test-dates: messages
+	@dates="$(TEST_DATES)"; \
+	if [ -z "$$dates" ]; then \
+	  year=$$(date +%Y); [ $$(date +%-m) -ge 8 ] && year=$$((year + 1)); dates="$$year-08-01 2028-02-29"; \
+	fi; \
+	for day in $$dates; do \
+	  echo "--- clock on $$day"; \
+	  LEERROUTE_TEST_TODAY=$$day $(PY) -m pytest -q -m "clock and not browser" $(PYTEST_ARGS) || exit 1; \
+	done
 
 worker: install
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker"; exit 2)

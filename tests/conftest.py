@@ -1,8 +1,11 @@
 """Personas and small factories. Tests read like the user stories they check."""
 
+import functools
 import io
+import os
 import shutil
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -12,14 +15,58 @@ from django.test import override_settings
 
 from portal import services
 from portal.models import Role
+from portal.schoolyear import SchoolYear
 from students.models import Level, Student
 
 PASSWORD = "correct-horse-battery-staple"
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+TODAY_VARIABLE = "LEERROUTE_TEST_TODAY"
+
+
+@functools.cache
+def clock_today():
+    """The day the `clock` fixture sets: $LEERROUTE_TEST_TODAY (e.g. 2027-08-01), else the real
+    date in Amsterdam. Read once, so every test of a run sees the same day."""
+    value = os.environ.get(TODAY_VARIABLE, "").strip()
+    if value:
+        return date.fromisoformat(value)
+    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+class Clock:
+    """The whole clock (datetime, date.today, time.time, timezone.now/localdate) stands at noon
+    in Amsterdam on `today` and ticks on from there. `school_year` is the one `today` is in."""
+
+    def __init__(self, machine, today):
+        self._machine = machine
+        self.move_to(today)
+
+    def move_to(self, day, at=time(12)):
+        self.today = day
+        self._machine.move_to(datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE)), tick=True)
+
+    @property
+    def school_year(self):
+        return SchoolYear.of(self.today)
+
+
+@pytest.fixture
+def clock(time_machine):
+    """Date-dependent tests use this (and are marked `clock`): see Clock and clock_today()."""
+    return Clock(time_machine, clock_today())
+
+
+def pytest_report_header(config):
+    source = TODAY_VARIABLE if os.environ.get(TODAY_VARIABLE, "").strip() else "the real date"
+    return f"clock fixture: {clock_today()} (from {source})"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked for a real service skip, with the reason, where it is absent."""
+    """Tests that use the clock are marked `clock` (CI runs them again on other dates).
+    Tests marked for a real service skip, with the reason, where it is absent."""
+    for item in items:
+        if "clock" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.clock)
     engine = settings.DATABASES["default"]["ENGINE"]
     reasons = {
         "postgres": None if "postgresql" in engine

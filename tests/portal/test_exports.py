@@ -13,7 +13,6 @@ import inspect
 import io
 import re
 import zipfile
-from datetime import date
 
 import pytest
 from django.core.management import call_command, get_commands
@@ -124,7 +123,7 @@ def student_record_downloaded(formula, client, leader_a, student_a):
 
 
 @pytest.fixture
-def dashboard(school_a, mentor_a):
+def dashboard(school_a, mentor_a, clock):
     """Puts the formula into the school's name, a mentor's name, a student's names and an
     intervention's name, and refreshes the school's dashboard figures."""
     def put(formula):
@@ -136,7 +135,7 @@ def dashboard(school_a, mentor_a):
                                level=Level.HAVO, leerjaar=3)
         intervention = Intervention.objects.create(key="formule", name_nl=formula, category="B", sector="vo")
         InterventionPlan.objects.create(student=student, title="Bijles", need="wiskunde", goal="5,5",
-                                        started_on=date(2026, 10, 1), intervention=intervention)
+                                        started_on=clock.today, intervention=intervention)
         dashboards.refresh_school(type(school_a).objects.get(pk=school_a.pk))
     return put
 

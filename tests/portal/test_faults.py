@@ -221,10 +221,10 @@ def test_a_confirmed_import_while_redis_is_down_is_sent_by_the_beat_task_when_it
 
 
 def test_a_small_import_while_redis_is_down_is_imported_and_flagged_at_once(
-        client, leader_a, school_a, broker, django_capture_on_commit_callbacks):
+        client, clock, leader_a, school_a, broker, django_capture_on_commit_callbacks):
     subjects = make_subjects(school_a)
     student = make_student(school_a, student_number="2001")
-    rows = [f"2001;{code};Toets 1;{(date.today() - timedelta(days=7)):%d-%m-%Y};{grade};;"
+    rows = [f"2001;{code};Toets 1;{clock.today:%d-%m-%Y};{grade};;"  # counts in today's school year
             for code, grade in (("wi", "3,5"), ("en", "4,0"), ("ne", "4,5"))]
     assert subjects
     client.force_login(leader_a)
@@ -242,9 +242,9 @@ def test_a_small_import_while_redis_is_down_is_imported_and_flagged_at_once(
 
 
 def test_changed_rules_while_redis_is_down_are_saved_and_the_flags_recomputed(
-        client, leader_a, school_a, broker, django_capture_on_commit_callbacks):
+        client, clock, leader_a, school_a, broker, django_capture_on_commit_callbacks):
     subjects = make_subjects(school_a)
-    student = struggling(school_a, subjects=subjects, on=date.today())
+    student = struggling(school_a, subjects=subjects, on=clock.today, days_before=0)
     flag_students(school_a)
     assert Flag.objects.get(student=student).level == RiskLevel.ATTENTION
     values = {name: str(value).replace(".", ",") for name, value in RiskSettings().to_values().items()}

@@ -65,8 +65,9 @@ def test_schoolscan_counts_delays_per_level_and_leerjaar(scan_school):
         ("Engels", 1, 2, Decimal("50.0")), ("wiskunde", 1, 2, Decimal("50.0"))]
 
 
-def test_scan_page_shows_an_inspector_only_cells_of_ten_students_or_more(client, inspector, scan_school,
+def test_scan_page_shows_an_inspector_only_cells_of_ten_students_or_more(client, clock, inspector, scan_school,
                                                                           programme_a):
+    clock.move_to(ON)  # the page scans today
     client.force_login(inspector)
     page = client.get(reverse("schoolplans:scan", args=[programme_a.pk])).content.decode()
     assert "&lt;10" in page and "66,7" not in page and "66.7" not in page  # a school of three students

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from interventions.models import InterventionPlan
 from portal.models import AuditEntry, Membership, Role
@@ -32,14 +32,11 @@ Moment = AdviceMoment.Moment
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """A fixed 'today' for the pages: set `clock.today`, default the end of June 2027."""
-
-    class Clock:
-        today = JUNE
-
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: Clock.today)
-    return Clock
+def clock(clock):
+    """The story's school year is 2026-2027: the whole clock stands at the end of June 2027;
+    a test moves it with `clock.move_to(day)`."""
+    clock.move_to(JUNE)
+    return clock
 
 
 @pytest.fixture
@@ -358,7 +355,7 @@ def advice_form(**changes):
 
 
 def test_the_mentor_records_an_advice_on_the_page(client, clock, mentor_a, student_a):
-    clock.today = date(2027, 1, 21)
+    clock.move_to(date(2027, 1, 21))
     client.force_login(mentor_a)
     page = client.get(advice_url(student_a))
     assert page.status_code == 200
@@ -371,7 +368,7 @@ def test_the_mentor_records_an_advice_on_the_page(client, clock, mentor_a, stude
 
 
 def test_the_advice_page_shows_mistakes_next_to_the_field(client, clock, mentor_a, student_a, advice_a):
-    clock.today = date(2027, 1, 21)
+    clock.move_to(date(2027, 1, 21))
     client.force_login(mentor_a)
     response = client.post(advice_url(student_a), advice_form(given_on="2027-08-02", reasons=""))
     assert response.status_code == 200
@@ -382,7 +379,7 @@ def test_the_advice_page_shows_mistakes_next_to_the_field(client, clock, mentor_
 
 
 def test_the_advice_page_shows_this_years_advice(english, clock, leader_a, student_a, advice_a):
-    clock.today = date(2027, 3, 1)
+    clock.move_to(date(2027, 3, 1))
     english.force_login(leader_a)
     page = english.get(advice_url(student_a)).content.decode()
     assert REASONS in page and "repeats the year" in page and "Linda Post" in page

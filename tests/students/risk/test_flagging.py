@@ -340,8 +340,8 @@ def test_flagged_students_are_suggested_for_the_team_review(school_a, mentor_a, 
 
 # --- Tasks ----------------------------------------------------------------------------------------
 
-def test_the_celery_task_flags_a_school(school_a, mentor_a, subjects):
-    struggling(school_a, mentor_a, subjects=subjects)
+def test_the_celery_task_flags_a_school(clock, school_a, mentor_a, subjects):
+    struggling(school_a, mentor_a, subjects=subjects, on=clock.today, days_before=0)  # the task flags today
     result = flag_school.apply(args=[school_a.pk])
     assert result.successful()
     assert result.result["raised"] == 1
@@ -350,9 +350,9 @@ def test_the_celery_task_flags_a_school(school_a, mentor_a, subjects):
 
 
 def test_the_nightly_task_flags_every_school(school_a, school_b, mentor_a, mentor_b, subjects,
-                                            eager_celery):
-    struggling(school_a, mentor_a, subjects=subjects)
-    struggling(school_b, mentor_b, subjects=make_subjects(school_b))
+                                            eager_celery, clock):
+    struggling(school_a, mentor_a, subjects=subjects, on=clock.today, days_before=0)
+    struggling(school_b, mentor_b, subjects=make_subjects(school_b), on=clock.today, days_before=0)
     flag_all_schools.apply()
     assert set(Flag.objects.values_list("student__school", flat=True)) == {school_a.pk, school_b.pk}
 
