@@ -14,6 +14,7 @@ seconds; then `if_refused` decides what happens instead:
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -22,6 +23,15 @@ logger = logging.getLogger(__name__)
 # What a publish raises once its retries are used up: kombu wraps the transport's connection
 # errors (redis-py's ConnectionError, TimeoutError, ...) in its OperationalError.
 BROKER_ERRORS = (OperationalError,)
+
+
+def task_named(name):
+    """A Celery task by its registered name ("students.tasks.flag_school"), so that an earlier
+    module can queue a later one's task without importing it. The first time a name is
+    missing, Celery's autodiscovery loads every app's tasks module (as a worker does at start)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def send(task, *args, **options):

@@ -17,14 +17,13 @@ The job row is the record of what has to happen; a broker message only says "sta
 import logging
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import User
-from portal.queueing import queue_after_commit, send
+from portal.queueing import queue_after_commit, send, task_named
 
 from ..models import ImportJob
 
@@ -42,7 +41,7 @@ ACTIVE = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
 
 def queue(job):
     """Hand the job to a worker once it is committed; if the broker refuses, it waits."""
-    queue_after_commit(task(RUN_TASK), job.pk, if_refused=lambda: _mark_waiting(job.pk))
+    queue_after_commit(task_named(RUN_TASK), job.pk, if_refused=lambda: _mark_waiting(job.pk))
 
 
 def is_waiting(job):
@@ -90,7 +89,7 @@ def resume(*, now=None):
 
 
 def _send(job_id):
-    if send(task(RUN_TASK), job_id):
+    if send(task_named(RUN_TASK), job_id):
         return 1
     _mark_waiting(job_id)
     return 0
@@ -145,15 +144,6 @@ def _stalled(job_id, now, stall):
                        WATCH: {"rows": job.processed_rows, "since": now.isoformat()}}
         job.save(update_fields=["summary"])
         return True
-
-
-def task(name):
-    """A Celery task by its registered name, so that this module need not import the tasks
-    module (which imports the import code): Celery's autodiscovery loads the tasks modules
-    once, the first time a name is missing."""
-    if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
-    return current_app.tasks[name]
 
 
 # A run of a job: claimed, progressing, finished or failed --------------------------------------

@@ -10,7 +10,7 @@ first (the mapping step), and a large one is checked and imported by a Celery wo
 from django.conf import settings
 
 from portal import audit
-from portal.queueing import queue_after_commit, run_here
+from portal.queueing import queue_after_commit, run_here, task_named
 
 from ..models import ImportJob
 from . import jobs, pipeline
@@ -86,7 +86,7 @@ def queue_flagging(school):
     undoes or breaks an import (with eager Celery, or when the broker is down, it runs right
     here, after the commit).
     """
-    queue_after_commit(jobs.task(FLAG_TASK), school.pk, if_refused=run_here)
+    queue_after_commit(task_named(FLAG_TASK), school.pk, if_refused=run_here)
 
 
 # The job: upload → (mapping) → check → preview → confirm → import ------------------------------
