@@ -26,7 +26,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import access, audit
+from portal import access, audit, numbers
 from portal.exports import safe_cell
 from portal.models import AuditEntry, Role
 
@@ -178,8 +178,9 @@ def _csv_value(value):
             else value.strftime("%d-%m-%Y %H:%M")
     elif isinstance(value, date):
         value = value.strftime("%d-%m-%Y")
-    elif isinstance(value, Decimal):
-        value = str(value).replace(".", ",")
+    elif isinstance(value, Decimal):  # as many decimals as stored: 6,50 stays 6,50
+        value = numbers.number(value, max(0, -value.as_tuple().exponent), grouping=False,
+                               language="nl")
     elif isinstance(value, bool):
         value = "ja" if value else "nee"
     elif isinstance(value, (list, dict)):

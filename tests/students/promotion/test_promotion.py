@@ -475,7 +475,7 @@ def test_the_overview_shows_warnings_counts_and_the_retention_rate(english, cloc
     retention = response.context["retention"]
     assert [(r.level, r.leerjaar, r.decided, r.repeated) for r in retention.rows] == [
         ("havo", 3, 8, 5)]
-    assert "62.5%" in page
+    assert "62.5 %" in page
     entry = AuditEntry.objects.get(action=AuditEntry.Action.LIST)
     assert entry.summary == "bevorderingsoverzicht 2026-2027: 5 leerlingen met een waarschuwing"
 
