@@ -162,7 +162,7 @@ def _running_programme(leader, school, local, national, year):
 def pages(role, site):
     """Every page the role can open, as paths."""
     s, p = site.student, site.programme
-    common = ["/account/password_change/", "/interventies/menukaart/",
+    common = ["/account/password_change/", "/account/e-mail/", "/interventies/menukaart/",
               f"/interventies/menukaart/{site.national_intervention.pk}/",
               f"/interventies/menukaart/vergelijk/?id={site.national_intervention.pk}"
               f"&id={site.local_intervention.pk}"]
