@@ -23,11 +23,7 @@ READY = "ready"
 
 
 def _app(module):
-    """'portal.dashboards.views' counts as the dashboards app (it is moving to the top level)."""
-    parts = module.split(".")
-    if parts[:2] == ["portal", "dashboards"]:
-        return "dashboards"
-    return parts[0]
+    return module.split(".")[0]
 
 
 def _modules():
