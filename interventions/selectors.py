@@ -90,11 +90,12 @@ def goal_averages(plan, on):
     return _weighted(before), _weighted(after)
 
 
-def evaluation_context(plan, *, today):
+def evaluation_context(plan, *, today, evaluated_on=None):
     """Everything the evaluation page shows: goal, due date, averages before and now, the
-    improvement cycles used this school year against the school's limit, and the history."""
+    improvement cycles used against the school's limit in the school year of the evaluation
+    (`evaluated_on`, default today: the year the limit is checked in), and the history."""
     settings = plan_settings_for(plan.student.school)
-    year = SchoolYear.of(today)
+    year = SchoolYear.of(evaluated_on or today)
     before, now = goal_averages(plan, today)
     used = improvement_cycles_used(plan.student, year)
     due = due_on(plan, settings)

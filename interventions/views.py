@@ -103,6 +103,9 @@ def plan_evaluate(request, pk):
             else:
                 messages.success(request, _("Evaluation recorded."))
                 return redirect(plan.student)
+        evaluated_on = form.is_bound and form.cleaned_data.get("evaluated_on")
+        if evaluated_on:  # the cycles of the year the evaluation falls in, as the check counts them
+            context = selectors.evaluation_context(plan, today=today, evaluated_on=evaluated_on)
     audit.record_student_view(user=request.user, student=plan.student, what=f"evaluatie plan {plan.pk}")
     return render(request, "interventions/evaluation_form.html", {
         "form": form, "plan": plan, "student": plan.student, "today": today, **context})

@@ -162,7 +162,7 @@ def test_choosing_a_suggestion_and_another_intervention_is_refused(client, mento
 
 
 def test_a_flag_must_be_the_students_current_visible_flag(client, mentor_a, leader_b, student_a, flag_a,
-                                                          school_a):
+                                                          school_a, clock):
     other = make_student(school_a, mentor_a, given_name="Bram")
     now = timezone.now()
     others_flag = Flag.objects.create(student=other, level=RiskLevel.HIGH, raised_on=now, changed_on=now)
@@ -227,10 +227,10 @@ def test_stopping_ends_the_plan(client, mentor_a, student_a, result, status):
     assert response.context["form"] is None  # a finished plan is not evaluated again
 
 
-def test_an_evaluation_cannot_precede_the_start_or_lie_ahead(client, mentor_a, student_a):
+def test_an_evaluation_cannot_precede_the_start_or_lie_ahead(client, mentor_a, student_a, clock):
     plan = make_plan(student_a)
     client.force_login(mentor_a)
-    for day in ("2026-08-31", (timezone.localdate() + timedelta(days=1)).isoformat()):
+    for day in ("2026-08-31", (clock.today + timedelta(days=1)).isoformat()):
         assert "evaluated_on" in evaluate(client, plan, evaluated_on=day).context["form"].errors
     assert not plan.evaluations.exists()
 
@@ -317,11 +317,11 @@ def test_without_a_goal_subject_there_are_no_averages(student_a):
 
 
 def test_the_plan_page_shows_flag_group_evaluations_and_an_overdue_evaluation(
-        client, mentor_a, student_a, flag_a, group_a):
+        client, mentor_a, student_a, flag_a, group_a, clock):
     plan = make_plan(student_a, flag=flag_a, group=group_a)
     PlanEvaluation.objects.create(plan=plan, cycle=1, due_on=date(2026, 10, 13), evaluated_on=date(2026, 10, 13),
                                   goal_result="partly", decision="adjust", notes="Extra oefentoets")
-    plan.next_evaluation_on = timezone.localdate() - timedelta(days=3)
+    plan.next_evaluation_on = clock.today - timedelta(days=3)
     plan.save()
     client.force_login(mentor_a)
     page = client.get(reverse("interventions:plan_edit", args=[plan.pk])).content.decode()
@@ -459,8 +459,9 @@ def test_overdue_evaluations_are_reminded_once_per_due_date(
     assert Notification.objects.filter(user=mentor_a).count() == 4
 
 
-def test_the_daily_task_reminds_and_is_scheduled(mentor_a, student_a, mailoutbox, django_capture_on_commit_callbacks):
-    make_plan(student_a, next_evaluation_on=timezone.localdate() - timedelta(days=1))
+def test_the_daily_task_reminds_and_is_scheduled(mentor_a, student_a, mailoutbox, django_capture_on_commit_callbacks,
+                                                 clock):
+    make_plan(student_a, next_evaluation_on=clock.today - timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.remind_overdue_evaluations() == 1
     assert len(mailoutbox) == 1 and Notification.objects.filter(user=mentor_a).count() == 1
@@ -531,3 +532,24 @@ def test_a_leader_of_two_schools_chooses_the_school_of_a_group(client, school_a,
         "coordinator": leader.pk})
     assert response.status_code == 302
     assert GroupIntervention.objects.get().school == school_b
+
+
+def test_the_page_counts_the_cycles_of_the_school_year_the_evaluation_falls_in(client, clock, mentor_a,
+                                                                               student_a):
+    """Early in August an evaluation may still be dated in the school year that just ended: the
+    page then shows that year's cycles and limit, as the check that refuses it counts them."""
+    clock.move_to(date(2027, 8, 3))
+    plan = make_plan(student_a, started_on=date(2027, 5, 1), next_evaluation_on=date(2027, 7, 20))
+    for cycle, day in enumerate((date(2027, 6, 1), date(2027, 7, 1)), start=1):
+        PlanEvaluation.objects.create(plan=plan, cycle=cycle, due_on=day, evaluated_on=day,
+                                      goal_result="not_met", decision="continue")
+    client.force_login(mentor_a)
+    page = client.get(reverse("interventions:plan_evaluate", args=[plan.pk]))
+    assert (str(page.context["school_year"]), page.context["cycles_used"], page.context["limit_reached"]) == (
+        "2027-2028", 0, False)
+
+    refused = evaluate(client, plan, evaluated_on="2027-07-20")
+    assert refused.status_code == 200 and "team" in str(refused.context["form"].errors["decision"])
+    assert (str(refused.context["school_year"]), refused.context["cycles_used"],
+            refused.context["limit_reached"]) == ("2026-2027", 2, True)
+    assert evaluate(client, plan, evaluated_on="2027-08-03").status_code == 302  # a new school year
