@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
@@ -33,6 +34,11 @@ def clock_today():
     return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
 
 
+def noon(day, at=time(12)):
+    """`day` at noon (or `at`) in Amsterdam, as an aware datetime."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
 class Clock:
     """The whole clock (datetime, date.today, time.time, timezone.now/localdate) stands at noon
     in Amsterdam on `today` and ticks on from there. `school_year` is the one `today` is in."""
@@ -43,7 +49,7 @@ class Clock:
 
     def move_to(self, day, at=time(12)):
         self.today = day
-        self._machine.move_to(datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE)), tick=True)
+        self._machine.move_to(noon(day, at), tick=True)
 
     @property
     def school_year(self):
@@ -185,9 +191,10 @@ def _fast_password_hashing():
 def seeded_demo(django_db_setup, django_db_blocker):
     """The whole demo (`manage.py seed_demo`), built ONCE for all the tests of a module that ask
     for it (it takes seconds); returns what the command printed. Each test runs in a savepoint
-    inside it, so every test sees the demo as built; the end of the module rolls it away."""
+    inside it, so every test sees the demo as built; the end of the module rolls it away.
+    The demo is built on the clock's day (clock_today()): its tests ask for `clock` too."""
     out = io.StringIO()
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), time_machine.travel(noon(clock_today()), tick=True):
         module_wide = transaction.atomic()
         module_wide.__enter__()
         try:
@@ -273,8 +280,8 @@ def local_intervention_a(school_a):
 
 
 @pytest.fixture
-def flag_a(student_a):
-    """An open aandacht flag of student_a (mentor_a's mentee at school A)."""
+def flag_a(student_a, clock):
+    """An open aandacht flag of student_a (mentor_a's mentee at school A), raised now (on the clock)."""
     from django.utils import timezone
 
     from students.models import Flag, RiskLevel

@@ -1,8 +1,9 @@
 """Demo data: two schools with a realistic school year, built through the real services.
 
 Deterministic (fixed random seed), so running it again changes nothing. `seed` puts the
-parts together: the people (`people`), the school year so far (`school_year`), the
-decisions of earlier years (`history`) and a School Programme (`programme`).
+parts together: the people (`people`), the school year so far (`school_year`; in the summer
+and the first weeks of a school year: the previous school year in full), the decisions of
+earlier years (`history`) and a School Programme (`programme`) that runs in the replayed year.
 """
 
 import random
@@ -22,7 +23,7 @@ from .. import services as dashboard_services
 from .history import earlier_decisions
 from .people import DEMO_PASSWORD, INSPECTOR, SCHOOLS, email_of, student_records
 from .programme import school_programme
-from .school_year import school_year_so_far
+from .school_year import replayed_year, school_year_so_far
 
 __all__ = ["DEMO_PASSWORD", "SCHOOLS", "seed"]
 
@@ -32,7 +33,9 @@ def seed(today=None):
     """Build (or refresh) the demo. Returns [(role, email, school names)] for the login table."""
     if not Intervention.objects.filter(school=None).exists():  # e.g. after a test database flush
         load_menukaart()
-    year = SchoolYear.of(today or timezone.localdate())
+    today = today or timezone.localdate()
+    year = SchoolYear.of(today)
+    replayed, until = replayed_year(today)
     rng = random.Random(20260801)
     logins, schools = [], []
     for demo in SCHOOLS:
@@ -59,10 +62,10 @@ def seed(today=None):
         records = list(student_records(demo, mentors, year, rng))
         student_services.ensure_standard_subjects(school)
         student_services.upsert_students(school=school, records=records)
-        school_year_so_far(school, year, today or timezone.localdate(), random.Random(demo.brin))
+        school_year_so_far(school, replayed, until, random.Random(demo.brin))
         earlier_decisions(school, year, demo.retention, random.Random(demo.brin + "besluit"))
         if demo.programme:
-            school_programme(school, leader, year)
+            school_programme(school, leader, replayed)
         flag_students(school)
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
@@ -71,5 +74,7 @@ def seed(today=None):
     )
     logins.append((Role.INSPECTOR.label, inspector.email, " + ".join(s.name for s in schools)))
     for school in schools:
+        if replayed != year:  # last school year's figures as they stood at its end
+            dashboard_services.refresh_school(school, until)
         dashboard_services.refresh_school(school, today)
     return logins

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from interventions import services as plan_services
 from interventions.models import Intervention, InterventionPlan, PlanEvaluation
-from portal.schoolyear import week_start
+from portal.schoolyear import SchoolYear, week_start
 from students import meetings
 from students import services as student_services
 from students.models import Category, Flag, FlagEvent, Score, Severity, Student, Subject, TeamReview
@@ -80,6 +80,26 @@ def _evaluate_plans(school, today, rng):
             continue
 
 
+MIN_WEEKS = 6  # teaching weeks of a school year before the demo shows that year
+
+
+def _first_week(year):
+    """The first teaching week: the one after the first Monday of September's week."""
+    return week_start(date(year.start_year, 9, 1) + timedelta(days=6))
+
+
+def replayed_year(today):
+    """(school year, last day) the demo replays: this school year up to today, or, while fewer
+    than MIN_WEEKS teaching weeks of it have passed (the summer holiday and the first weeks
+    after it), the previous school year in full up to its summer holiday, so that flags,
+    plans, evaluations and conversations have something to show."""
+    year = SchoolYear.of(today)
+    if (week_start(today) - _first_week(year)).days // 7 + 1 >= MIN_WEEKS:
+        return year, today
+    previous = SchoolYear(year.start_year - 1)
+    return previous, date(previous.start_year + 1, 7, 10)
+
+
 def school_year_so_far(school, year, today, rng):
     """Grades, weekly signals, flags, plans, evaluations and conversations from September up
     to this week, as if the portal had been used all along (the flagging ran every Friday).
@@ -88,7 +108,7 @@ def school_year_so_far(school, year, today, rng):
     notices motivation and planning. Half of them get help (some at once, some weeks later),
     after which the grades recover; the other half do not (yet).
     """
-    first_week = week_start(date(year.start_year, 9, 1) + timedelta(days=6))
+    first_week = _first_week(year)
     this_week = week_start(today)
     weeks = []
     week = first_week
@@ -155,12 +175,13 @@ def school_year_so_far(school, year, today, rng):
     # The weeks again: plans start when planned, the flagging runs on Friday afternoon.
     # Only on the first run: flags of earlier weeks cannot be replayed over later ones.
     if not Flag.objects.filter(student__school=school).exists():
+        until = min(timezone.now(), timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0))))
         for n, week in enumerate(weeks):
             for student in students:
                 if profiles[student.pk]["start"] == n and week + timedelta(days=1) <= today:
                     _start_help(student, profiles[student.pk], week + timedelta(days=1), year)
             friday = timezone.make_aware(datetime.combine(week + timedelta(days=4), time(16)))
-            if n >= 3 and friday < timezone.now():
+            if n >= 3 and friday < until:
                 flag_students(school, now=friday)
         _evaluate_plans(school, today, rng)
     # A team review of the class with most concerns, last week, with one agreed action.

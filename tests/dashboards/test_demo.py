@@ -1,7 +1,8 @@
 """The demo (manage.py seed_demo), built once for this module by the seeded_demo fixture
-(tests/conftest.py): two realistic schools, the logins printed, idempotent; the School
-Programme on the demo data."""
+(tests/conftest.py) on the clock's day: two realistic schools, the logins printed, idempotent;
+the School Programme on the demo data (also in the summer, when the demo replays last year)."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,12 +10,14 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
+from dashboards.demo.school_year import replayed_year
 from interventions.models import InterventionPlan
 from portal.models import AuditEntry, Membership, Role, School, User
+from portal.schoolyear import SchoolYear
 from schoolplans.models import ProgrammeLine, SchoolProgramme
 from students.models import Level, Student
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo", "clock")]
 
 
 def test_seed_demo_builds_two_realistic_schools_and_prints_logins(seeded_demo):
@@ -67,3 +70,13 @@ def test_demo_school_programme(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(15):
         execution = client.get(reverse("schoolplans:execution", args=[programme.pk]))
     assert [row["reach"] for row in execution.context["progress"]] == [used["n"]]
+
+
+@pytest.mark.parametrize(("today", "replayed", "until"), [
+    (date(2027, 8, 1), 2026, date(2027, 7, 10)),    # the summer holiday: last school year in full
+    (date(2027, 10, 4), 2026, date(2027, 7, 10)),   # five teaching weeks in: still last year
+    (date(2027, 10, 11), 2027, date(2027, 10, 11)),  # six: this school year so far
+    (date(2028, 2, 29), 2027, date(2028, 2, 29)),
+])
+def test_the_demo_replays_last_school_year_until_six_weeks_of_this_one_have_passed(today, replayed, until):
+    assert replayed_year(today) == (SchoolYear(replayed), until)
