@@ -36,15 +36,13 @@ def test_a_mentor_records_the_week_and_sees_it_on_the_timeline(page, mentor_a, s
     expect(timeline).to_contain_text("Zit er niet lekker in sinds de herfstvakantie.")
 
 
-def test_the_week_grid_fits_a_laptop_screen_and_scrolls_inside_its_frame_on_a_phone(page, mentor_a, school_a):
+def test_the_week_grid_fits_a_laptop_screen_and_scrolls_inside_its_frame_on_a_phone(page, mentor_a, school_a, clock):
     from datetime import timedelta
-
-    from django.utils import timezone
 
     from portal.schoolyear import week_start
     from students import services
 
-    last_week = week_start(timezone.localdate()) - timedelta(weeks=1)
+    last_week = week_start(clock.today) - timedelta(weeks=1)
     students = [make_student(school_a, mentor_a, given_name=given, tussenvoegsel="van den", family_name=family)
                 for given, family in (("Zoë", "Heuvel-Achterberg"), ("Mohammed", "Boukhari"))]
     # Last week's concerns come back in this week's grid, marked ↻, in every column.

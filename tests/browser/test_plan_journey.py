@@ -25,11 +25,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 REASON = "wiskunde 4,2 onder 5,5"
 
 
-def test_a_mentor_goes_from_flag_to_plan_to_evaluation_to_advice(page, mentor_a, student_a, school_a):
+def test_a_mentor_goes_from_flag_to_plan_to_evaluation_to_advice(page, mentor_a, student_a, school_a, clock):
     load_menukaart()  # transactional tests empty the table the data migration filled
     ensure_standard_subjects(school_a)
     wiskunde = Subject.objects.get(school=school_a, code="wi")
-    today = timezone.localdate()
+    today = clock.today
     Score.objects.create(student=student_a, subject=wiskunde, test="hoofdstuk 1", date=today - timedelta(days=7),
                          grade=Decimal("4.2"))
     now = timezone.now()

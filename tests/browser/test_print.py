@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from pypdf import PdfReader
 
 from portal.schoolyear import week_start
@@ -34,10 +33,10 @@ def printed(page, path):
 
 
 def test_a_students_page_prints_on_a4_with_timeline_and_grade_tables(
-        page, mentor_a, student_a, conversation_a, plan_a, school_a):
+        page, mentor_a, student_a, conversation_a, plan_a, school_a, clock):
     services.ensure_standard_subjects(school_a)
     maths = Subject.objects.get(school=school_a, name="wiskunde")
-    today = timezone.localdate()
+    today = clock.today
     for n, grade in enumerate(("6.4", "4.8")):
         Score.objects.create(student=student_a, subject=maths, test=f"Proefwerk {n + 1}",
                              date=today - timedelta(days=14 - 7 * n), grade=Decimal(grade))

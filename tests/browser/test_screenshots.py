@@ -36,8 +36,8 @@ def png_size(path):
     return struct.unpack(">II", header[16:24])
 
 
-def test_the_readme_screenshots_of_each_roles_main_page(page, live_server):
-    demo_site.build()
+def test_the_readme_screenshots_of_each_roles_main_page(page, live_server, clock):
+    demo_site.build(clock.today)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     logged_in = None
     for name, role, path, size, heading in SHOTS:

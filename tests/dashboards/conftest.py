@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from dashboards import services
 from interventions.models import Intervention, PlanEvaluation
@@ -16,14 +15,9 @@ from .factories import TODAY, flag, plan
 
 
 @pytest.fixture
-def fixed_today(monkeypatch):
-    """The dashboards' clock stands still on TODAY (only "today"; dates given stay dates)."""
-    real = timezone.localdate
-
-    def localdate(value=None, timezone=None):
-        return TODAY if value is None else real(value, timezone)
-
-    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+def fixed_today(clock):
+    """The hand-counted story is set on TODAY: the whole clock is moved there."""
+    clock.move_to(TODAY)
     return TODAY
 
 

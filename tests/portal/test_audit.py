@@ -78,7 +78,7 @@ def test_the_audit_page_runs_a_constant_number_of_queries(client, leader_a, ment
         assert client.get(reverse("audit_log", args=["12AB"])).status_code == 200
 
 
-def test_nightly_purge_drops_entries_past_retention(settings, mentor_a, student_a, client):
+def test_nightly_purge_drops_entries_past_retention(settings, mentor_a, student_a, client, clock):
     settings.AUDIT_RETENTION_DAYS = 30
     client.force_login(mentor_a)
     client.get(student_a.get_absolute_url())

@@ -157,7 +157,7 @@ def status_url(job):
 
 
 def test_a_large_upload_while_redis_is_down_waits_and_starts_when_the_page_polls_again(
-        client, leader_a, school, broker, settings, django_capture_on_commit_callbacks):
+        client, leader_a, school, broker, settings, django_capture_on_commit_callbacks, clock):
     settings.SCORE_IMPORT_SYNC_MAX_BYTES = 0  # every file goes to a worker
     client.force_login(leader_a)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -290,7 +290,7 @@ def confirmed_job(school, leader, *, status=ImportJob.Status.QUEUED, rows=0):
 
 
 def test_a_running_job_without_progress_is_started_again_after_the_stall_time(
-        leader_a, school, broker, settings, django_capture_on_commit_callbacks):
+        leader_a, school, broker, settings, django_capture_on_commit_callbacks, clock):
     settings.IMPORT_STALL_MINUTES = 15
     job = confirmed_job(school, leader_a, status=ImportJob.Status.RUNNING, rows=30)  # as a worker killed half-way leaves it
     now = timezone.now()
@@ -306,7 +306,7 @@ def test_a_running_job_without_progress_is_started_again_after_the_stall_time(
     assert job.status == ImportJob.Status.DONE and Score.objects.count() == 40
 
 
-def test_a_running_job_that_keeps_progressing_is_left_alone(leader_a, school, broker, settings):
+def test_a_running_job_that_keeps_progressing_is_left_alone(leader_a, school, broker, settings, clock):
     job = confirmed_job(school, leader_a, status=ImportJob.Status.RUNNING, rows=10)
     now = timezone.now()
     job_queue.resume(now=now)
@@ -317,7 +317,7 @@ def test_a_running_job_that_keeps_progressing_is_left_alone(leader_a, school, br
 
 
 def test_a_job_that_keeps_stalling_fails_with_a_message_instead_of_looping(
-        client, leader_a, school, broker, settings):
+        client, leader_a, school, broker, settings, clock):
     job = confirmed_job(school, leader_a, status=ImportJob.Status.RUNNING, rows=30)
     now = timezone.now()
     job_queue.resume(now=now)
@@ -482,6 +482,7 @@ def test_flagging_whose_worker_is_killed_half_way_ends_as_an_uninterrupted_run(
     for school, mentor in ((school_a, mentor_a), (school_b, mentor_b)):
         subjects = make_subjects(school)
         for n in range(12):
+            # the real date, not the clock: a separate worker process does the flagging
             struggling(school, mentor, subjects=subjects, on=date.today(), given_name=f"Leerling {n}")
     flag_students(school_b)  # the reference: the same students, flagged uninterrupted
 

@@ -688,7 +688,7 @@ def test_every_post_url_is_tried_as_a_change():
 
 @pytest.mark.usefixtures("_media_in_tmp")
 @pytest.mark.parametrize("name", sorted(CHANGES))
-def test_the_change_works_for_who_may_make_it(name, client, request, db):
+def test_the_change_works_for_who_may_make_it(name, client, request, db, clock):
     f = request.getfixturevalue
     client.force_login(f(CHANGES[name].by))
     url, data = _post(client, name, f)
@@ -712,7 +712,7 @@ def _refused(name):
 @pytest.mark.usefixtures("_media_in_tmp")
 @pytest.mark.parametrize(("name", "persona", "status"),
                          [(n, p, s) for n in sorted(CHANGES) for p, s in _refused(n)])
-def test_a_refused_change_changes_nothing(name, persona, status, client, request, db):
+def test_a_refused_change_changes_nothing(name, persona, status, client, request, db, clock):
     f = request.getfixturevalue
     client.force_login(f(persona))
     url, data = _post(client, name, f)

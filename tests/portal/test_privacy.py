@@ -128,7 +128,7 @@ def _open(response):
 
 
 def test_the_leader_downloads_everything_the_portal_holds_about_a_student(client, leader_a, mentor_a,
-                                                                          student_a, school_a):
+                                                                          student_a, school_a, clock):
     texts = full_record(student_a, mentor=mentor_a, leader=leader_a, tag="EIGEN")
     other = make_student(school_a, mentor_a, given_name="Daan", family_name="Jansen")
     full_record(other, mentor=mentor_a, leader=leader_a, tag="ANDER")
@@ -186,7 +186,7 @@ def test_only_the_leader_sees_the_download_on_the_student_page(client, leader_a,
 
 
 def test_the_export_runs_a_fixed_number_of_queries(client, leader_a, mentor_a, student_a,
-                                                   django_assert_max_num_queries):
+                                                   django_assert_max_num_queries, clock):
     full_record(student_a, mentor=mentor_a, leader=leader_a, tag="VEEL")
     subject = Subject.objects.get(school=student_a.school, code="wi")
     for n in range(30):
@@ -241,7 +241,7 @@ def test_opening_a_students_record_is_logged_by_number_only(name, client, reques
 # --- Inspectors: School Programme pages without names or notes -------------------------------------------
 
 @pytest.fixture
-def busy_school_a(programme_a, programme_line_a, local_intervention_a, student_a, mentor_a, leader_a):
+def busy_school_a(programme_a, programme_line_a, local_intervention_a, student_a, mentor_a, leader_a, clock):
     """School A with a full record for student_a, whose plan counts in the programme's reach."""
     texts = full_record(student_a, mentor=mentor_a, leader=leader_a, tag="GEHEIM")
     InterventionPlan.objects.filter(student=student_a).update(intervention=local_intervention_a,
@@ -340,7 +340,7 @@ def aggregates(schools):
 
 
 def test_students_who_left_longer_ago_than_the_retention_period_are_anonymised(
-        leaver_a, school_a, mentor_a, leader_a, client, student_a):
+        leaver_a, school_a, mentor_a, leader_a, client, student_a, clock):
     leaver, texts = leaver_a
     recent = make_student(school_a, mentor_a, given_name="Bram", family_name="Recent",
                           is_active=False, left_on=years_ago(1))
@@ -421,7 +421,7 @@ def test_every_scheduled_task_exists(settings):
 # --- Uploads nobody confirmed ------------------------------------------------------------------
 
 @pytest.fixture
-def unconfirmed(school_a, leader_a, settings, tmp_path):
+def unconfirmed(school_a, leader_a, settings, tmp_path, clock):
     """Two previews of a roster with a name in it: one of ten days ago, one of today."""
     from django.core.files.base import ContentFile
 
@@ -471,12 +471,12 @@ def test_an_expired_preview_says_so_and_cannot_be_confirmed(client, unconfirmed,
     assert not Student.objects.filter(given_name="Fenna").exists()
 
 
-def test_the_leaving_day_is_kept_when_a_student_is_made_inactive(student_a):
+def test_the_leaving_day_is_kept_when_a_student_is_made_inactive(student_a, clock):
     assert student_a.left_on is None
     student_a.is_active = False
     student_a.save(update_fields=["is_active"])
     student_a.refresh_from_db()
-    assert student_a.left_on == timezone.localdate()
+    assert student_a.left_on == clock.today
 
 
 def test_a_student_back_on_the_roster_has_not_left(clock, student_a, school_a, tmp_path):

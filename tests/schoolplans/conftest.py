@@ -61,5 +61,5 @@ def adopted_programme_a(planned_programme_a, leader_a):
 
 
 @pytest.fixture
-def now():
+def now(clock):
     return timezone.now()

@@ -1,5 +1,5 @@
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,35 +13,50 @@ from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date.today()
-THIS_WEEK = week_start(TODAY)
+
+@pytest.fixture
+def today(clock):
+    """The caseload and the student page count from the clock's day."""
+    return clock.today
 
 
-def signal(student, weeks_ago, category, severity, author=None):
-    return Signal.objects.create(student=student, week=THIS_WEEK - timedelta(weeks=weeks_ago),
-                                 category=category, severity=severity, author=author)
+@pytest.fixture
+def this_week(today):
+    return week_start(today)
 
 
-def plan(student, **fields):
-    defaults = {"title": "Bijles wiskunde", "need": "Wiskunde zakt", "goal": "wiskunde ≥ 5,5",
-                "started_on": TODAY - timedelta(days=60), "next_evaluation_on": TODAY + timedelta(days=5)}
-    defaults.update(fields)
-    return InterventionPlan.objects.create(student=student, **defaults)
+@pytest.fixture
+def signal(this_week):
+    def make(student, weeks_ago, category, severity, author=None):
+        return Signal.objects.create(student=student, week=this_week - timedelta(weeks=weeks_ago),
+                                     category=category, severity=severity, author=author)
+    return make
 
 
-def test_the_caseload_shows_care_level_last_signal_plans_and_overdue_evaluations(client, mentor_a, student_a):
+@pytest.fixture
+def plan(today):
+    def make(student, **fields):
+        defaults = {"title": "Bijles wiskunde", "need": "Wiskunde zakt", "goal": "wiskunde ≥ 5,5",
+                    "started_on": today - timedelta(days=60), "next_evaluation_on": today + timedelta(days=5)}
+        defaults.update(fields)
+        return InterventionPlan.objects.create(student=student, **defaults)
+    return make
+
+
+def test_the_caseload_shows_care_level_last_signal_plans_and_overdue_evaluations(client, mentor_a, student_a, today,
+                                                                                this_week, signal, plan):
     signal(student_a, 1, Category.MOTIVATION, Severity.CONCERN)
     signal(student_a, 8, Category.HOME, Severity.URGENT)  # older than four weeks
     plan(student_a)
-    plan(student_a, title="Huiswerkklas", next_evaluation_on=TODAY - timedelta(days=1))
-    plan(student_a, title="Oud plan", status="completed", ended_on=TODAY - timedelta(days=10))
+    plan(student_a, title="Huiswerkklas", next_evaluation_on=today - timedelta(days=1))
+    plan(student_a, title="Oud plan", status="completed", ended_on=today - timedelta(days=10))
     client.force_login(mentor_a)
     [row] = client.get(reverse("students:mine")).context["students"]
     assert (row.care_level, row.open_plans, row.overdue_evaluations) == (2, 2, 1)
-    assert row.last_signal_week == THIS_WEEK - timedelta(weeks=1)
+    assert row.last_signal_week == this_week - timedelta(weeks=1)
 
 
-def test_the_caseload_sorts_and_filters_by_concern(client, mentor_a, school_a):
+def test_the_caseload_sorts_and_filters_by_concern(signal, client, mentor_a, school_a):
     calm = make_student(school_a, mentor_a, family_name="Aalbers")
     worried = make_student(school_a, mentor_a, family_name="Zwart")
     signal(worried, 0, Category.WELLBEING, Severity.URGENT)
@@ -52,7 +67,7 @@ def test_the_caseload_sorts_and_filters_by_concern(client, mentor_a, school_a):
     assert [s.pk for s in rows] == [worried.pk]
 
 
-def test_the_caseload_runs_constant_queries(client, mentor_a, school_a, django_assert_max_num_queries):
+def test_the_caseload_runs_constant_queries(signal, plan, client, mentor_a, school_a, django_assert_max_num_queries):
     for i in range(30):
         student = make_student(school_a, mentor_a)
         signal(student, 0, Category.ATTENDANCE, Severity.ATTENTION)
@@ -62,9 +77,9 @@ def test_the_caseload_runs_constant_queries(client, mentor_a, school_a, django_a
         client.get(reverse("students:mine"), {"sort": "zorg"})
 
 
-def test_the_student_page_shows_one_timeline(client, mentor_a, student_a):
+def test_the_student_page_shows_one_timeline(this_week, signal, plan, client, mentor_a, student_a):
     signal(student_a, 2, Category.MOTIVATION, Severity.CONCERN)
-    WeekNote.objects.create(student=student_a, week=THIS_WEEK, note="Gesprek gehad over planning.")
+    WeekNote.objects.create(student=student_a, week=this_week, note="Gesprek gehad over planning.")
     plan(student_a, title="Huiswerkklas")
     client.force_login(mentor_a)
     response = client.get(student_a.get_absolute_url())
@@ -74,10 +89,10 @@ def test_the_student_page_shows_one_timeline(client, mentor_a, student_a):
     assert "Gesprek gehad over planning." in page and "Huiswerkklas" in page
 
 
-def test_the_chart_data_has_grades_pass_line_aim_line_and_plan_markers(client, mentor_a, student_a):
+def test_the_chart_data_has_grades_pass_line_aim_line_and_plan_markers(today, plan, client, mentor_a, student_a):
     ensure_standard_subjects(student_a.school)
     wiskunde = Subject.objects.get(school=student_a.school, code="wi")
-    year = SchoolYear.of(TODAY)
+    year = SchoolYear.of(today)
     first = year.start + timedelta(days=40)
     Score.objects.create(student=student_a, subject=wiskunde, test="H1", date=first, grade=Decimal("6.1"))
     Score.objects.create(student=student_a, subject=wiskunde, test="H2", date=first + timedelta(days=20),
@@ -98,10 +113,11 @@ def test_the_chart_data_has_grades_pass_line_aim_line_and_plan_markers(client, m
     assert "4,8" in page  # the table beside the chart, in Dutch notation
 
 
-def test_the_student_page_runs_constant_queries(client, mentor_a, student_a, django_assert_max_num_queries):
+def test_the_student_page_runs_constant_queries(client, mentor_a, student_a, django_assert_max_num_queries,
+                                                today, signal, plan):
     ensure_standard_subjects(student_a.school)
     subjects = list(Subject.objects.filter(school=student_a.school))
-    year = SchoolYear.of(TODAY)
+    year = SchoolYear.of(today)
     for i in range(30):
         Score.objects.create(student=student_a, subject=subjects[i % len(subjects)], test=f"T{i}",
                              date=year.start + timedelta(days=30 + i), grade=Decimal("6.0"))

@@ -38,7 +38,7 @@ def test_one_overview_a_day_lists_the_news_by_number_with_absolute_links(daily_m
     assert "Sanne" not in message.body  # names stay in the portal
 
 
-def test_a_notification_is_sent_once_and_not_when_read_or_old(daily_mentor):
+def test_a_notification_is_sent_once_and_not_when_read_or_old(daily_mentor, clock):
     notify(daily_mentor)
     read = notify(daily_mentor)
     Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,8 +11,16 @@ from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
 
-THIS_WEEK = week_start(date.today())
-LAST_WEEK = THIS_WEEK - timedelta(days=7)
+
+@pytest.fixture
+def this_week(clock):
+    """The week page opens on the clock's week."""
+    return week_start(clock.today)
+
+
+@pytest.fixture
+def last_week(this_week):
+    return this_week - timedelta(days=7)
 
 
 def grid_data(page_context, **changes):
@@ -24,22 +32,23 @@ def grid_data(page_context, **changes):
 
 
 @pytest.fixture
-def group(school_a, mentor_a):
+def group(clock, school_a, mentor_a):
+    """Linda Post's 30 mentees; the page works in the clock's week (so every test here is on it)."""
     ensure_standard_subjects(school_a)
     return [make_student(school_a, mentor_a, given_name=f"Kind{i:02d}", family_name="Groep")
             for i in range(30)]
 
 
-def test_the_grid_lists_every_mentee_and_only_mine(client, mentor_a, group, other_mentor_a, school_a):
+def test_the_grid_lists_every_mentee_and_only_mine(this_week, client, mentor_a, group, other_mentor_a, school_a):
     theirs = make_student(school_a, other_mentor_a, family_name="Anders")
     client.force_login(mentor_a)
     response = client.get(reverse("students:week"))
     students = [row["student"] for row in response.context["rows"]]
     assert set(students) == set(group) and theirs not in students
-    assert response.context["week"] == THIS_WEEK
+    assert response.context["week"] == this_week
 
 
-def test_recording_a_week_stores_concerns_and_notes(client, mentor_a, group):
+def test_recording_a_week_stores_concerns_and_notes(this_week, client, mentor_a, group):
     client.force_login(mentor_a)
     page = client.get(reverse("students:week"))
     wiskunde = Subject.objects.get(school=group[0].school, code="wi")
@@ -53,7 +62,7 @@ def test_recording_a_week_stores_concerns_and_notes(client, mentor_a, group):
     assert sorted(Signal.objects.values_list("student_id", "category", "severity", "subject_id")) == sorted([
         (first, "cognitive", 2, wiskunde.pk), (first, "motivation", 1, None), (second, "home", 3, None)])
     assert WeekNote.objects.get().note == "Huiswerk vaak niet af."
-    assert Signal.objects.filter(week=THIS_WEEK).count() == 3  # empty cells stay empty
+    assert Signal.objects.filter(week=this_week).count() == 3  # empty cells stay empty
     assert AuditEntry.objects.filter(action="update", summary__contains="signalen").count() == 2
 
 
@@ -78,10 +87,10 @@ def test_an_edit_keeps_the_earlier_value_in_history(client, mentor_a, group):
     assert [v["severity"] for v in signal.history] == [Severity.URGENT]
 
 
-def test_last_weeks_open_concerns_are_prefilled_and_can_be_closed(client, mentor_a, group):
-    Signal.objects.create(student=group[0], week=LAST_WEEK, category=Category.MOTIVATION,
+def test_last_weeks_open_concerns_are_prefilled_and_can_be_closed(this_week, last_week, client, mentor_a, group):
+    Signal.objects.create(student=group[0], week=last_week, category=Category.MOTIVATION,
                           severity=Severity.CONCERN, author=mentor_a)
-    Signal.objects.create(student=group[1], week=LAST_WEEK, category=Category.HOME,
+    Signal.objects.create(student=group[1], week=last_week, category=Category.HOME,
                           severity=Severity.NONE, author=mentor_a)
     client.force_login(mentor_a)
     page = client.get(reverse("students:week"))
@@ -90,20 +99,20 @@ def test_last_weeks_open_concerns_are_prefilled_and_can_be_closed(client, mentor
     assert form[f"s-{group[1].pk}-home"].value() == Severity.NONE
     # Saved unchanged, the concern carries over into this week.
     client.post(reverse("students:week"), grid_data(page.context))
-    assert Signal.objects.get(week=THIS_WEEK).severity == Severity.CONCERN
+    assert Signal.objects.get(week=this_week).severity == Severity.CONCERN
     # Set to "geen", the concern is closed: stored, so the timeline shows it ended.
     page = client.get(reverse("students:week"))
     client.post(reverse("students:week"), grid_data(page.context, **{f"s-{group[0].pk}-motivation": "0"}))
-    assert Signal.objects.get(week=THIS_WEEK).severity == Severity.NONE
+    assert Signal.objects.get(week=this_week).severity == Severity.NONE
 
 
-def test_an_earlier_week_can_be_filled_in_but_not_a_future_one(client, mentor_a, group):
+def test_an_earlier_week_can_be_filled_in_but_not_a_future_one(this_week, last_week, client, mentor_a, group):
     client.force_login(mentor_a)
-    response = client.get(reverse("students:week"), {"week": week_label(LAST_WEEK)})
-    assert response.context["week"] == LAST_WEEK
-    future = week_label(THIS_WEEK + timedelta(days=14))
-    assert client.get(reverse("students:week"), {"week": future}).context["week"] == THIS_WEEK
-    assert client.get(reverse("students:week"), {"week": "nonsense"}).context["week"] == THIS_WEEK
+    response = client.get(reverse("students:week"), {"week": week_label(last_week)})
+    assert response.context["week"] == last_week
+    future = week_label(this_week + timedelta(days=14))
+    assert client.get(reverse("students:week"), {"week": future}).context["week"] == this_week
+    assert client.get(reverse("students:week"), {"week": "nonsense"}).context["week"] == this_week
 
 
 def test_a_value_outside_the_scale_is_refused(client, mentor_a, group):
@@ -121,9 +130,9 @@ def test_someone_elses_student_cannot_be_smuggled_in(client, mentor_a, group, st
     assert not Signal.objects.filter(student=student_b).exists()
 
 
-def test_the_grid_runs_a_constant_number_of_queries(client, mentor_a, group, django_assert_max_num_queries):
+def test_the_grid_runs_a_constant_number_of_queries(last_week, client, mentor_a, group, django_assert_max_num_queries):
     for student in group:
-        Signal.objects.create(student=student, week=LAST_WEEK, category=Category.WELLBEING,
+        Signal.objects.create(student=student, week=last_week, category=Category.WELLBEING,
                               severity=Severity.ATTENTION, author=mentor_a)
     client.force_login(mentor_a)
     with django_assert_max_num_queries(10):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from portal.models import AuditEntry
 from students import meetings
@@ -120,8 +120,8 @@ def test_the_student_page_partial_lists_conversations_with_dutch_dates(
     assert new_url(student_a) not in colleague_view and edit_url(conversation_a) not in colleague_view
 
 
-def test_a_passed_follow_up_date_is_highlighted_until_the_next_conversation(student_a, mentor_a):
-    today = timezone.localdate()
+def test_a_passed_follow_up_date_is_highlighted_until_the_next_conversation(student_a, mentor_a, clock):
+    today = clock.today
     Conversation.objects.create(student=student_a, held_on=today - timedelta(days=30),
                                 participants="Sanne", agreements="Eerste",
                                 follow_up_on=today - timedelta(days=2))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from portal.models import AuditEntry, Role
 from students import meetings
@@ -255,14 +255,14 @@ def test_an_action_needs_an_owner_of_this_school_and_a_due_date(client, review_i
     assert not ActionItem.objects.exists()
 
 
-def test_the_owner_marks_an_action_done_and_can_reopen_it(client, action_a, other_mentor_a):
+def test_the_owner_marks_an_action_done_and_can_reopen_it(client, action_a, other_mentor_a, clock):
     client.force_login(other_mentor_a)
     mine = reverse("meetings:my_actions")
     done_url = reverse("meetings:action_done", args=[action_a.pk])
     response = client.post(done_url, {"done": "1", "next": mine})
     assert response["Location"] == mine
     action_a.refresh_from_db()
-    assert action_a.done_on == timezone.localdate()
+    assert action_a.done_on == clock.today
     client.post(done_url, {"done": "1", "next": mine})  # a second click changes nothing
     assert "Gesprek met ouders plannen" not in client.get(mine).content.decode()
 
@@ -275,8 +275,8 @@ def test_the_owner_marks_an_action_done_and_can_reopen_it(client, action_a, othe
     assert AuditEntry.objects.filter(summary__endswith="actie heropend").count() == 1
 
 
-def test_my_actions_come_in_due_order_with_overdue_ones_marked(review_item_a, other_mentor_a, rf):
-    today = timezone.localdate()
+def test_my_actions_come_in_due_order_with_overdue_ones_marked(review_item_a, other_mentor_a, rf, clock):
+    today = clock.today
     for description, due_on in (("later", today + timedelta(days=3)),
                                 ("te laat", today - timedelta(days=2)),
                                 ("vandaag", today)):

@@ -32,10 +32,10 @@ def command(*args):
 
 # --- flag_students ---------------------------------------------------------------------------------
 
-def test_flag_students_for_one_school(school_a, school_b, mentor_a, mentor_b):
-    struggling(school_a, mentor_a, subjects=make_subjects(school_a), on=timezone.localdate(),
+def test_flag_students_for_one_school(school_a, school_b, mentor_a, mentor_b, clock):
+    struggling(school_a, mentor_a, subjects=make_subjects(school_a), on=clock.today,
                days_before=0)
-    struggling(school_b, mentor_b, subjects=make_subjects(school_b), on=timezone.localdate(),
+    struggling(school_b, mentor_b, subjects=make_subjects(school_b), on=clock.today,
                days_before=0)
     out = command("flag_students", "--school", "12ab")
     assert out.startswith("12AB: students: 1 / raised: 1 /")
@@ -43,8 +43,8 @@ def test_flag_students_for_one_school(school_a, school_b, mentor_a, mentor_b):
     assert "raised: 0" in command("flag_students", "--school", "12AB")  # idempotent
 
 
-def test_flag_students_for_every_school(school_a, school_b, mentor_a, mentor_b):
-    struggling(school_b, mentor_b, subjects=make_subjects(school_b), on=timezone.localdate(),
+def test_flag_students_for_every_school(school_a, school_b, mentor_a, mentor_b, clock):
+    struggling(school_b, mentor_b, subjects=make_subjects(school_b), on=clock.today,
                days_before=0)
     out = command("flag_students")
     assert out.splitlines()[0].startswith("12AB: students: 0")
@@ -58,9 +58,9 @@ def test_flag_students_for_an_unknown_school(db):
 
 # --- export_risk -----------------------------------------------------------------------------------
 
-def test_export_risk_writes_every_active_student_with_risk_and_reasons(school_a, mentor_a):
+def test_export_risk_writes_every_active_student_with_risk_and_reasons(school_a, mentor_a, clock):
     subjects = make_subjects(school_a)
-    today = timezone.localdate()
+    today = clock.today
     flagged = struggling(school_a, mentor_a, subjects=subjects, on=today, days_before=0,
                          student_number="200002")
     calm = make_student(school_a, mentor_a, student_number="200001")
@@ -187,7 +187,7 @@ def test_evaluate_flags_rejects_bad_arguments(school_a, args, message):
         command("evaluate_flags", "--school", "12AB", *args)
 
 
-def test_the_risk_export_cannot_smuggle_a_spreadsheet_formula(school_a, mentor_a):
+def test_the_risk_export_cannot_smuggle_a_spreadsheet_formula(school_a, mentor_a, clock):
     student = make_student(school_a, mentor_a, student_number="=HYPERLINK(1)")
     now = timezone.now()
     Flag.objects.create(student=student, level=RiskLevel.HIGH, raised_on=now, changed_on=now,

@@ -46,7 +46,7 @@ def many_flags(school, mentor, n, **fields):
 
 
 def test_a_mentor_sees_the_flags_of_own_mentees_highest_first(client, mentor_a, other_mentor_a,
-                                                             flag_a, student_b):
+                                                             flag_a, student_b, clock):
     many_flags(flag_a.student.school, other_mentor_a, 2)
     high = make_student(flag_a.student.school, mentor_a, family_name="Hoog")
     Flag.objects.create(student=high, level=RiskLevel.HIGH, raised_on=timezone.now(),
@@ -58,7 +58,7 @@ def test_a_mentor_sees_the_flags_of_own_mentees_highest_first(client, mentor_a, 
     assert AuditEntry.objects.filter(action="list", object_type="flag").exists()
 
 
-def test_a_leader_sees_every_flag_of_the_school_and_filters(client, leader_a, mentor_a, flag_a):
+def test_a_leader_sees_every_flag_of_the_school_and_filters(client, leader_a, mentor_a, flag_a, clock):
     many_flags(flag_a.student.school, mentor_a, 4)
     client.force_login(leader_a)
     assert client.get(reverse("flags:list")).context["page"].paginator.count == 5
@@ -71,7 +71,7 @@ def test_a_leader_sees_every_flag_of_the_school_and_filters(client, leader_a, me
 
 @pytest.mark.parametrize("persona", ["mentor_a", "leader_a"])
 def test_the_flag_list_runs_a_fixed_number_of_queries(client, request, mentor_a, persona,
-                                                      django_assert_max_num_queries):
+                                                      django_assert_max_num_queries, clock):
     school = mentor_a.memberships.get().school
     client.force_login(request.getfixturevalue(persona))
     many_flags(school, mentor_a, 3)
@@ -110,11 +110,11 @@ def test_acknowledging_returns_to_the_page_it_came_from(client, mentor_a, flag_a
 
 # --- The partial for the student page --------------------------------------------------------------
 
-def test_the_student_partial_shows_flag_projection_and_buttons(rf, mentor_a, teacher_a, flag_a):
+def test_the_student_partial_shows_flag_projection_and_buttons(rf, mentor_a, teacher_a, flag_a, clock):
     student = flag_a.student
     subjects = make_subjects(student.school)
-    grade(student, subjects["wi"], "4.2", on=timezone.localdate(), days_before=0)
-    grade(student, subjects["en"], "6.5", on=timezone.localdate(), days_before=0)
+    grade(student, subjects["wi"], "4.2", on=clock.today, days_before=0)
+    grade(student, subjects["en"], "6.5", on=clock.today, days_before=0)
     request = rf.get("/")
     request.user = mentor_a
     context = student_flag_context(mentor_a, student)
@@ -130,7 +130,7 @@ def test_the_student_partial_shows_flag_projection_and_buttons(rf, mentor_a, tea
     assert reverse("flags:dismiss", args=[flag_a.pk]) not in html
 
 
-def test_with_risk_annotates_the_current_flag_level(school_a, mentor_a, flag_a):
+def test_with_risk_annotates_the_current_flag_level(school_a, mentor_a, flag_a, clock):
     calm = make_student(school_a, mentor_a)
     dismissed = make_student(school_a, mentor_a)
     Flag.objects.create(student=dismissed, level=RiskLevel.HIGH, status=Flag.Status.DISMISSED,
@@ -183,8 +183,8 @@ def test_trying_rules_shows_the_numbers_without_saving(client, leader_a, school_
     assert not RiskRules.objects.exists()
 
 
-def test_the_rules_page_shows_last_years_evaluation(client, leader_a, school_a):
-    last_year = SchoolYear(SchoolYear.of(timezone.localdate()).start_year - 1)
+def test_the_rules_page_shows_last_years_evaluation(client, leader_a, school_a, clock):
+    last_year = SchoolYear(clock.school_year.start_year - 1)
     struggling(school_a, subjects=make_subjects(school_a), on=last_year.start + timedelta(days=60),
                days_before=0)
     client.force_login(leader_a)
@@ -200,7 +200,7 @@ def norm_form(**changes):
     return {**{k: str(v).replace(".", ",") for k, v in Norm().to_values().items()}, **changes}
 
 
-def test_a_leader_records_a_norm_for_this_school_year(client, leader_a, school_a):
+def test_a_leader_records_a_norm_for_this_school_year(client, leader_a, school_a, clock):
     client.force_login(leader_a)
     page = client.get(reverse("flags:norms"))
     assert len(page.context["rows"]) == sum(5 if lvl in ("pro", "havo") else 6 if lvl == "vwo" else 4
@@ -209,7 +209,7 @@ def test_a_leader_records_a_norm_for_this_school_year(client, leader_a, school_a
                            norm_form(max_tekortpunten="2", compensation_average="6,2"))
     assert response.status_code == 302
     norm = PromotionNorm.objects.get()
-    year = SchoolYear.of(timezone.localdate())
+    year = clock.school_year
     assert (norm.school, norm.school_year, norm.level, norm.leerjaar) == (school_a, year.start_year,
                                                                          "havo", 3)
     assert norm.rules["max_tekortpunten"] == 2 and norm.rules["compensation_average"] == 6.2
@@ -232,8 +232,8 @@ def test_a_level_or_leerjaar_that_does_not_exist_is_404(client, leader_a, level,
     assert client.get(reverse("flags:norm_edit", args=[level, leerjaar])).status_code == 404
 
 
-def test_norms_are_copied_from_last_school_year(client, leader_a, school_a):
-    year = SchoolYear.of(timezone.localdate())
+def test_norms_are_copied_from_last_school_year(client, leader_a, school_a, clock):
+    year = clock.school_year
     for leerjaar in (1, 2):
         PromotionNorm.objects.create(school=school_a, school_year=year.start_year - 1, level="vwo",
                                      leerjaar=leerjaar, rules={"max_tekortpunten": leerjaar})

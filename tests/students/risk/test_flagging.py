@@ -47,10 +47,6 @@ def make_worse(student, subjects, on=ON):
     grade(student, subjects["gs"], "2.0", on=on, days_before=0)
 
 
-def today():
-    return timezone.localdate()
-
-
 # --- Set-based and idempotent ------------------------------------------------------------------
 
 def test_the_number_of_queries_does_not_grow_with_the_school(school_a, mentor_a, subjects,
@@ -218,10 +214,10 @@ def test_one_mail_per_mentor_and_none_without_a_mentor(school_a, mentor_a, other
 # --- Acknowledge and dismiss ------------------------------------------------------------------
 
 @pytest.fixture
-def flag(school_a, mentor_a, subjects):
+def flag(school_a, mentor_a, subjects, clock):
     """An open aandacht flag raised now. Acknowledging, dismissing and starting plans happen
     on the real clock, so the tests that use this flag do too (grades dated today)."""
-    struggling(school_a, mentor_a, subjects=subjects, on=today(), days_before=0)
+    struggling(school_a, mentor_a, subjects=subjects, on=clock.today, days_before=0)
     flag_students(school_a)
     return Flag.objects.get()
 
@@ -264,16 +260,16 @@ def test_dismissing_needs_a_reason(client, mentor_a, flag):
 
 def test_a_dismissed_flag_is_not_raised_again_unless_higher(school_a, mentor_a, subjects, flag,
                                                             mailoutbox,
-                                                            django_capture_on_commit_callbacks):
+                                                            django_capture_on_commit_callbacks, clock):
     dismiss(actor=mentor_a, flag=flag, reason="herkansing gepland")
     student = flag.student
-    grade(student, subjects["wi"], "3.0", on=today(), days_before=0)  # same level, other reasons
+    grade(student, subjects["wi"], "3.0", on=clock.today, days_before=0)  # same level, other reasons
     result = run_now(school_a, capture=django_capture_on_commit_callbacks)
     assert (result.raised, result.changed, result.unchanged) == (0, 0, 1)
     flag.refresh_from_db()
     assert flag.status == Flag.Status.DISMISSED and "wiskunde 4,2" in flag.reasons[0]["text"]
 
-    make_worse(student, subjects, on=today())
+    make_worse(student, subjects, on=clock.today)
     result = run_now(school_a, capture=django_capture_on_commit_callbacks)
     assert result.raised_higher == 1
     flag.refresh_from_db()
@@ -283,19 +279,19 @@ def test_a_dismissed_flag_is_not_raised_again_unless_higher(school_a, mentor_a, 
     assert len(mailoutbox) == 1 and Notification.objects.count() == 2
 
 
-def test_an_acknowledged_flag_raised_higher_opens_again(school_a, mentor_a, subjects, flag):
+def test_an_acknowledged_flag_raised_higher_opens_again(school_a, mentor_a, subjects, flag, clock):
     acknowledge(actor=mentor_a, flag=flag)
-    make_worse(flag.student, subjects, on=today())
+    make_worse(flag.student, subjects, on=clock.today)
     run_now(school_a)
     flag.refresh_from_db()
     assert (flag.status, flag.level) == (Flag.Status.OPEN, 2)
 
 
-def test_a_dismissed_flag_is_resolved_when_the_risk_is_gone(school_a, mentor_a, subjects, flag):
+def test_a_dismissed_flag_is_resolved_when_the_risk_is_gone(school_a, mentor_a, subjects, flag, clock):
     dismiss(actor=mentor_a, flag=flag, reason="herkansing gepland")
     for code in ("wi", "en"):
         for _ in range(5):
-            grade(flag.student, subjects[code], "8.0", on=today(), days_before=0)
+            grade(flag.student, subjects[code], "8.0", on=clock.today, days_before=0)
     run_now(school_a)
     flag.refresh_from_db()
     assert flag.status == Flag.Status.RESOLVED
@@ -303,17 +299,17 @@ def test_a_dismissed_flag_is_resolved_when_the_risk_is_gone(school_a, mentor_a, 
 
 # --- First action ---------------------------------------------------------------------------------
 
-def test_starting_a_plan_is_the_first_action(school_a, mentor_a, flag):
+def test_starting_a_plan_is_the_first_action(school_a, mentor_a, flag, clock):
     acknowledge(actor=mentor_a, flag=flag)
     plan_services.start_plan(actor=mentor_a, student=flag.student, data={
         "title": "Bijles wiskunde", "need": "wiskunde", "goal": "wiskunde 5,5",
-        "started_on": today()})
+        "started_on": clock.today})
     flag.refresh_from_db()
     first = flag.first_action_on
     assert first is not None and first > flag.raised_on
     assert kinds(flag) == ["raised", "acknowledged", "first_action"]
     plan_services.start_plan(actor=mentor_a, student=flag.student, data={
-        "title": "Huiswerkklas", "need": "planning", "goal": "op tijd", "started_on": today()})
+        "title": "Huiswerkklas", "need": "planning", "goal": "op tijd", "started_on": clock.today})
     flag.refresh_from_db()
     assert flag.first_action_on == first  # kept once
 
@@ -326,12 +322,12 @@ def test_a_plan_without_a_flag_records_nothing(school_a, mentor_a, student_a):
 
 # --- The team review agenda -----------------------------------------------------------------------
 
-def test_flagged_students_are_suggested_for_the_team_review(school_a, mentor_a, subjects, flag):
+def test_flagged_students_are_suggested_for_the_team_review(school_a, mentor_a, subjects, flag, clock):
     dismissed = struggling(school_a, mentor_a, subjects=subjects, family_name="Afgewezen",
-                           on=today(), days_before=0)
+                           on=clock.today, days_before=0)
     run_now(school_a)
     dismiss(actor=mentor_a, flag=Flag.objects.get(student=dismissed), reason="bekend")
-    review = TeamReview.objects.create(school=school_a, held_on=today(), class_code="3H1")
+    review = TeamReview.objects.create(school=school_a, held_on=clock.today, class_code="3H1")
     suggestions = meetings.suggested_agenda(mentor_a, review)
     assert [s.student for s in suggestions] == [flag.student]
     assert suggestions[0].reason.startswith(
