@@ -30,8 +30,12 @@ demo: migrate
 run: messages demo
 	$(PY) manage.py runserver $(HOST)
 
+# Two processes (pytest-xdist, one test database each) on the embedded run; the run against a
+# real Redis stays in one process, because its worker tests share Redis's queues.
+TEST_WORKERS ?= $(if $(REDIS_URL),0,2)
+
 test: messages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The same suite with branch coverage of the five apps (.coveragerc). Not part of `make test`:
 # coverage.py's tracer makes a run on Python 3.11 1.5 to 1.8 times as slow.
@@ -48,7 +52,7 @@ test-dates: messages
 	fi; \
 	for day in $$dates; do \
 	  echo "--- clock on $$day"; \
-	  LEERROUTE_TEST_TODAY=$$day $(PY) -m pytest -q -m "clock and not browser" $(PYTEST_ARGS) || exit 1; \
+	  LEERROUTE_TEST_TODAY=$$day $(PY) -m pytest -n $(TEST_WORKERS) -q -m "clock and not browser" $(PYTEST_ARGS) || exit 1; \
 	done
 
 worker: install
