@@ -495,7 +495,7 @@ def _roster(f):
 def _grades(f):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from students.services import ensure_standard_subjects
+    from students.subjects.standard import ensure_standard_subjects
 
     ensure_standard_subjects(f("school_a"))
     number = f("student_a").student_number

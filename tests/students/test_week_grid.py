@@ -6,7 +6,7 @@ from django.urls import reverse
 from portal.models import AuditEntry
 from portal.schoolyear import week_label, week_start
 from students.models import Category, Severity, Signal, Subject, WeekNote
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
