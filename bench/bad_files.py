@@ -97,7 +97,7 @@ def setup(rows):
 
     from portal import services
     from students.models import Student
-    from students.services import ensure_standard_subjects
+    from students.subjects.standard import ensure_standard_subjects
 
     call_command("migrate", verbosity=0)
     school, _created = services.create_school(brin=BRIN, name="Bad Files College")

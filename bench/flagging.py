@@ -35,6 +35,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 BRIN = "BNCH"
+TWELVE_SUBJECTS = ["ne", "en", "wi", "fa", "du", "gs", "ak", "bi", "na", "sk", "ec", "lo"]
 SEED = 20261125
 STUDENTS_PER_CLASS = 25
 SCORES_PER_STUDENT = 20
@@ -86,7 +87,7 @@ def load(n_students, today):
     from portal.models import Membership, Role, School, User
     from portal.schoolyear import SchoolYear, week_start
     from students.models import Category, Score, Signal, StandardisedResult, Student, Subject
-    from students.services import STANDARD_SUBJECTS
+    from students.subjects.standard import ensure_standard_subjects
 
     rng = random.Random(SEED)
     year = SchoolYear.of(today)
@@ -94,8 +95,8 @@ def load(n_students, today):
     days = max(1, (today - start).days)
     with transaction.atomic():
         school = School.objects.create(brin=BRIN, name="Benchmark College")
-        subjects = Subject.objects.bulk_create(
-            [Subject(school=school, code=c, name=n, is_core=core) for c, n, core in STANDARD_SUBJECTS])
+        ensure_standard_subjects(school)  # graded in the twelve subjects of the earlier figures
+        subjects = list(Subject.objects.filter(school=school, code__in=TWELVE_SUBJECTS).order_by("pk"))
         n_classes = -(-n_students // STUDENTS_PER_CLASS)
         mentors = User.objects.bulk_create([
             User(email=f"mentor{i}@bench.example", first_name="Mentor", last_name=str(i),

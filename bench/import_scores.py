@@ -181,7 +181,7 @@ def make_school(count):
 
     from portal import services as portal_services
     from students.models import MAX_LEERJAAR, Student, Subject
-    from students.services import ensure_standard_subjects
+    from students.subjects.standard import ensure_standard_subjects
 
     school, _created = portal_services.create_school(brin=BRIN, name="Benchmark College")
     ensure_standard_subjects(school)

@@ -2,6 +2,7 @@ from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +75,9 @@ class PlanForm(forms.ModelForm):
         school = student.school
         self.fields["intervention"].queryset = selectors.menukaart_choices_for_school(school)
         self.fields["title"].required = False
-        self.fields["goal_subject"].queryset = Subject.objects.filter(school=school)
+        # A subject switched off is no longer offered, unless this plan already aims at it.
+        self.fields["goal_subject"].queryset = Subject.objects.filter(school=school).filter(
+            Q(is_active=True) | Q(pk=self.instance.goal_subject_id))
         self.fields["responsible"].queryset = staff_of(school)
         self.fields["goal_grade"].localize = True
         self.fields["goal_grade"].widget = forms.TextInput(attrs={"inputmode": "decimal"})

@@ -2,9 +2,14 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from .models import Membership, Role, School, User, validate_brin, validate_vestiging
+
+# Sent with `school` when create_school made a new one. Later apps give a new school what it
+# starts with (the students app: the standard subject list), in the same transaction.
+school_created = Signal()
 
 
 def split_brin(code):
@@ -32,7 +37,8 @@ def find_school(code):
 
 @transaction.atomic
 def create_school(*, brin, name, sector=School.Sector.VO, municipality="", board=""):
-    """Create the school, or update its details when the BRIN code exists. Returns (school, created)."""
+    """Create the school, or update its details when the BRIN code exists. Returns (school, created).
+    A new school gets what the apps give it through `school_created`."""
     brin, vestiging = split_brin(brin)
     if sector not in School.Sector.values:
         raise ValidationError(_("Unknown sector %(value)r (po or vo).") % {"value": sector})
@@ -43,7 +49,10 @@ def create_school(*, brin, name, sector=School.Sector.VO, municipality="", board
         defaults["municipality"] = municipality
     if board:
         defaults["board"] = board
-    return School.objects.update_or_create(brin=brin, defaults=defaults)
+    school, created = School.objects.update_or_create(brin=brin, defaults=defaults)
+    if created:
+        school_created.send(sender=School, school=school)
+    return school, created
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("overleg/", include("students.meetings.urls")),
     path("signalering/", include("students.flags.urls")),
     path("bevordering/", include("students.promotion.urls")),
+    path("vakken/", include("students.subjects.urls")),
     path("schoolprogramma/", include("schoolplans.urls")),
     path("interventies/", include("interventions.urls")),
     path("", include("dashboards.urls")),

@@ -24,8 +24,8 @@ class StudentAdmin(admin.ModelAdmin):
 
 @admin.register(Subject)
 class SubjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "school", "is_core"]
-    list_filter = ["school", "is_core"]
+    list_display = ["name", "code", "school", "is_core", "counts_for_promotion", "result_kind", "is_active"]
+    list_filter = ["school", "is_core", "counts_for_promotion", "is_active"]
     search_fields = ["name", "code"]
 
 

@@ -11,13 +11,6 @@ from portal import audit
 from .models import Category, MentorAssignment, Score, Severity, Signal, Student, Subject, WeekNote
 
 # The subjects most Dutch vo schools teach; a school adds its own through the admin.
-STANDARD_SUBJECTS = [
-    ("ne", "Nederlands", True), ("en", "Engels", True), ("wi", "wiskunde", True),
-    ("fa", "Frans", False), ("du", "Duits", False), ("gs", "geschiedenis", False),
-    ("ak", "aardrijkskunde", False), ("bi", "biologie", False), ("na", "natuurkunde", False),
-    ("sk", "scheikunde", False), ("ec", "economie", False), ("lo", "lichamelijke opvoeding", False),
-]
-
 # Fields a roster (the school's student information system) is the source of truth for.
 ROSTER_FIELDS = (
     "given_name", "tussenvoegsel", "family_name", "date_of_birth", "level", "leerjaar",
@@ -94,15 +87,6 @@ def record_mentor_changes(students, *, on=None):
         [MentorAssignment(student=s, mentor_id=s.mentor_id, started_on=on)
          for s in students if s.mentor_id],
         batch_size=1000,
-    )
-
-
-def ensure_standard_subjects(school):
-    """Create the standard subjects a school does not have yet (idempotent)."""
-    Subject.objects.bulk_create(
-        [Subject(school=school, code=code, name=name, is_core=core)
-         for code, name, core in STANDARD_SUBJECTS],
-        ignore_conflicts=True,
     )
 
 

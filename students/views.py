@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -106,7 +107,10 @@ def week_grid(request):
     week = min(week, current)  # a week that has not begun cannot be recorded
     rows = selectors.week_grid(request.user, week)
     schools = {row["student"].school_id for row in rows}
-    subjects = Subject.objects.filter(school__in=schools).order_by("name")
+    # Subjects in use, and any a row already shows (a subject switched off since it was chosen).
+    shown = {row["subject_id"] for row in rows if row["subject_id"]}
+    subjects = Subject.objects.filter(school__in=schools).filter(
+        Q(is_active=True) | Q(pk__in=shown)).order_by("name")
     form = WeekGridForm(request.POST or None, rows=rows, subjects=subjects)
     if request.method == "POST" and form.is_valid():
         changed = services.record_week(author=request.user, week=week, entries=form.entries())

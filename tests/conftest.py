@@ -349,7 +349,7 @@ def eager_celery():
 @pytest.fixture
 def school_with_numbers(school_a):
     """Het Baken College with the standard subjects and students 1001 and 1002, for imports."""
-    from students.services import ensure_standard_subjects
+    from students.subjects.standard import ensure_standard_subjects
 
     ensure_standard_subjects(school_a)
     for number in ("1001", "1002"):

@@ -18,6 +18,7 @@ from portal.models import Role
 from portal.schoolyear import SchoolYear
 from students import services as student_services
 from students.risk.flagging import flag_students
+from students.subjects.standard import ensure_standard_subjects
 
 from .. import services as dashboard_services
 from .history import earlier_decisions
@@ -60,7 +61,7 @@ def seed(today=None):
             if index == 0:
                 logins.append((Role.MENTOR.label, mentor.email, school.name))
         records = list(student_records(demo, mentors, year, rng))
-        student_services.ensure_standard_subjects(school)
+        ensure_standard_subjects(school)  # a demo school made before the list existed
         student_services.upsert_students(school=school, records=records)
         school_year_so_far(school, replayed, until, random.Random(demo.brin))
         earlier_decisions(school, year, demo.retention, random.Random(demo.brin + "besluit"))

@@ -55,24 +55,6 @@ _GRADE_EVIDENCE = {key(h) for h in ("cijfer", "resultaat", "grade", "weging", "w
 _STANDARDISED_EVIDENCE = {key(h) for h in ("vaardigheidsscore", "vs", "vaardigheid", "ability",
                                             "domein", "onderdeel", "toetsonderdeel", "niveauwaarde")}
 
-# How student information systems write the standard subjects (services.STANDARD_SUBJECTS). An
-# alias counts only when the school has that subject; "wiskunde A" stays unknown unless the
-# school has a subject with that code or name.
-SUBJECT_ALIASES = {
-    "ne": ("nederlands", "nederlandse taal", "ned", "nl", "netl"),
-    "en": ("engels", "engelse taal", "eng", "entl"),
-    "wi": ("wiskunde", "wis"),
-    "fa": ("frans", "franse taal", "fra", "fatl"),
-    "du": ("duits", "duitse taal", "dui", "dutl"),
-    "gs": ("geschiedenis", "gesch", "ges"),
-    "ak": ("aardrijkskunde", "aardr"),
-    "bi": ("biologie", "bio"),
-    "na": ("natuurkunde", "nat"),
-    "sk": ("scheikunde", "schk"),
-    "ec": ("economie", "eco", "econ"),
-    "lo": ("lichamelijke opvoeding", "gym", "bewegingsonderwijs"),
-}
-
 TARGETS = {
     GRADES: Target(Score, ("student", "subject", "test", "date"), ("grade", "weight", "period"),
                    "cijfers"),

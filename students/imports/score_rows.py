@@ -9,9 +9,10 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from ..models import Student, Subject
+from ..subjects.standard import standard_spellings
 from .columns import key
 from .results import Checked, ChunkErrors
-from .score_columns import GRADES, SCORE_COLUMNS, SUBJECT_ALIASES, TARGETS
+from .score_columns import GRADES, SCORE_COLUMNS, TARGETS
 from .values import parse_ability, parse_cito_level, parse_grade, parse_score_date, parse_weight
 
 _PARSE_CACHE_LIMIT = 200_000  # distinct values remembered per column, to keep memory bounded
@@ -51,19 +52,26 @@ class Lookup:
 
     @classmethod
     def subjects(cls, school):
-        subjects = list(Subject.objects.filter(school=school).values_list("pk", "code", "name"))
+        """Subjects in use, found by code, then name, then the school's own aliases (merged
+        subjects' names and codes), then the standard list's usual spellings."""
+        subjects = list(Subject.objects.filter(school=school, is_active=True)
+                        .values_list("pk", "code", "name", "aliases", "standard_code"))
         by_key = {}
-        for pk, code, _name in subjects:  # codes first, then names, then the usual aliases
+        for pk, code, *_rest in subjects:
             by_key.setdefault(key(code), pk)
-        by_name = {}
-        for pk, _code, name in subjects:
-            by_name[key(name)] = pk if by_name.get(key(name), pk) == pk else None
-        for name_key, pk in by_name.items():
-            by_key.setdefault(name_key, pk)
-        for code, spellings in SUBJECT_ALIASES.items():
-            if by_key.get(code):
-                for spelling in spellings:
-                    by_key.setdefault(key(spelling), by_key[code])
+        for spellings in ([(pk, [name]) for pk, _code, name, *_rest in subjects],
+                          [(pk, aliases) for pk, _code, _name, aliases, _std in subjects]):
+            found = {}
+            for pk, names in spellings:
+                for name in names:
+                    found[key(name)] = pk if found.get(key(name), pk) == pk else None
+            for name_key, pk in found.items():
+                by_key.setdefault(name_key, pk)
+        usual = standard_spellings()
+        for pk, code, _name, _aliases, standard_code in subjects:
+            for spelling in usual.get(standard_code or code, ()):
+                by_key.setdefault(key(spelling), pk)
+        by_key.pop("", None)
         return cls({}, by_key, key,
                    _("Unknown subject: this school has no subject with this code or name."),
                    _("Several subjects of this school have this name; use the subject code."))

@@ -93,7 +93,7 @@ def scores_upload(request):
     return render(request, "students/scores_upload.html", {
         "form": form,
         "kinds": [(label, SCORE_COLUMNS[kind]) for kind, label in SCORE_KINDS.items()],
-        "subjects": form.single_school.subjects.all() if form.single_school else None,
+        "subjects": form.single_school.subjects.filter(is_active=True) if form.single_school else None,
         "jobs": score_jobs(request.user)[:10],
     })
 

@@ -14,13 +14,14 @@ from .people import (
     is_pre_exam_year,
 )
 from .promotion import AdviceMoment, PromotionDecision, PromotionNorm
-from .scores import Score, StandardisedResult, Subject
+from .scores import ResultKind, Score, StandardisedResult, Subject
 from .signals import CATEGORY_SHORT, Category, Severity, Signal, WeekNote
 
 __all__ = [
     "ActionItem", "AdviceMoment", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
     "Flag", "FlagEvent", "ImportJob", "Level", "MAX_LEERJAAR", "MentorAssignment", "Notification",
-    "PRE_EXAM_YEAR", "PromotionDecision", "PromotionNorm", "ReviewItem", "RiskLevel", "RiskRules",
+    "PRE_EXAM_YEAR", "PromotionDecision", "PromotionNorm", "ResultKind", "ReviewItem", "RiskLevel",
+    "RiskRules",
     "Score", "Severity", "Signal", "StandardisedResult", "Student", "StudentQuerySet", "Subject",
     "TeamReview", "WeekNote", "is_pre_exam_year",
 ]

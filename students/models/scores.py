@@ -8,6 +8,11 @@ from portal.models import School
 from .people import Student
 
 
+class ResultKind(models.TextChoices):
+    GRADE = "grade", _("grade")
+    QUALITATIVE = "qualitative", _("qualitative mark")
+
+
 class Subject(models.Model):
     """A school subject (vak), per school, as its student information system names it."""
 
@@ -17,6 +22,20 @@ class Subject(models.Model):
     name = models.CharField(_("name"), max_length=100)
     is_core = models.BooleanField(_("core subject"), default=False,
                                   help_text=_("Nederlands, Engels and wiskunde in most promotion norms."))
+    counts_for_promotion = models.BooleanField(
+        _("counts for promotion"), default=True,
+        help_text=_("Its grades count in the projected promotion outcome and the risk rules."))
+    result_kind = models.CharField(_("kind of result"), max_length=12, choices=ResultKind.choices,
+                                   default=ResultKind.GRADE)
+    is_active = models.BooleanField(
+        _("in use"), default=True,
+        help_text=_("A subject switched off is not offered in imports and choices; its data stays."))
+    standard_code = models.CharField(
+        _("standard code"), max_length=20, blank=True,
+        help_text=_("The code in the standard subject list it was created from; empty for a school's own."))
+    aliases = models.JSONField(_("other names and codes"), default=list, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="merged", verbose_name=_("merged into"))
 
     class Meta:
         ordering = ["name"]
@@ -24,6 +43,8 @@ class Subject(models.Model):
         verbose_name_plural = _("subjects")
         constraints = [
             models.UniqueConstraint(fields=["school", "code"], name="subject_code_unique_per_school"),
+            models.UniqueConstraint(fields=["school", "standard_code"], condition=~models.Q(standard_code=""),
+                                    name="subject_standard_code_once_per_school"),
         ]
 
     def __str__(self):

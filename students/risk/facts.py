@@ -49,8 +49,11 @@ def student_rows(queryset):
 
 
 def subjects_of(school):
+    """{pk: (name, is_core)} of the subjects whose grades count for promotion: the others (LO,
+    CKV, the mentoruur) are left out of the projection and the "onder 5,5" rule."""
     return {pk: (name, is_core) for pk, name, is_core in
-            Subject.objects.filter(school=school).values_list("pk", "name", "is_core")}
+            Subject.objects.filter(school=school, counts_for_promotion=True)
+            .values_list("pk", "name", "is_core")}
 
 
 def _grade_rows(students, year, on, settings=None):

@@ -23,7 +23,7 @@ from schoolplans import services as programme_services
 from schoolplans.forms import ApprovalForm, LineForm
 from schoolplans.models import SchoolProgramme
 from students import meetings, promotion
-from students.models import AdviceMoment, Flag, Student, TeamReview
+from students.models import AdviceMoment, Flag, Student, Subject, TeamReview
 
 MENTOR = "a.bouzid@baken.example"
 LEADER = "m.hoekstra@baken.example"
@@ -42,7 +42,7 @@ NOT_PAGES = {
     "flags:notification_read",
     "interventions:group_enrol",
     "schoolplans:document", "schoolplans:accounting_pdf", "schoolplans:accounting_csv",
-    "students:export",
+    "students:export", "subjects:fill",
     "dashboards:school_refresh", "dashboards:school_export", "dashboards:group_export",
     "dashboards:inspector_export", "dashboards:inspector_school_export",
 }
@@ -63,6 +63,7 @@ class Site:
     programme: SchoolProgramme  # running: execution and accounting
     draft: SchoolProgramme  # the next one, still being written: its forms are open
     conversation: object
+    subject: Subject  # wiskunde: its page and the merge form
 
 
 def build(today=None):
@@ -111,6 +112,7 @@ def build(today=None):
         flag=Flag.objects.filter(student__mentor=mentor, resolved_on=None).order_by("pk").first(),
         group=group, local_intervention=local, national_intervention=national, programme=programme, draft=draft,
         conversation=meetings.conversations_for(student).first(),
+        subject=Subject.objects.get(school=school, code="wi"),
     )
 
 
@@ -195,7 +197,8 @@ def pages(role, site):
                    "/interventies/groepen/nieuw/", f"/interventies/plan/{site.plan.pk}/",
                    f"/schoolprogramma/{site.draft.pk}/", f"/schoolprogramma/{site.draft.pk}/regels/",
                    f"/schoolprogramma/{site.draft.pk}/regels/{site.draft.lines.first().pk}/",
-                   f"/schoolprogramma/{site.draft.pk}/besluitvorming/"]
+                   f"/schoolprogramma/{site.draft.pk}/besluitvorming/",
+                   "/vakken/", f"/vakken/{site.subject.pk}/", f"/vakken/{site.subject.pk}/samenvoegen/"]
                   + school_pages + programme_pages,
         "inspector": ["/inspectie/", f"/inspectie/{site.school.brin}/"] + programme_pages,
     }[role] + common

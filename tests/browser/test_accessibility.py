@@ -156,6 +156,8 @@ def forms_of(role, site):
                    ("/interventies/menukaart/nieuw/", "main form[method=post]"),
                    ("/interventies/groepen/nieuw/", "main form[method=post]"),
                    ("/signalering/regels/", "main form[method=post]"),
+                   ("/vakken/", "main form:not([action])"),
+                   (f"/vakken/{site.subject.pk}/samenvoegen/", "main form[method=post]"),
                    ("/signalering/normen/havo/3/", "main form[method=post]"),
                    (f"/bevordering/leerling/{s.pk}/besluit/", "main form[method=post]"),
                    ("/leerlingen/importeren/", "main form[method=post]"),

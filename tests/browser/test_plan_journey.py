@@ -15,7 +15,7 @@ from interventions import selectors
 from interventions.models import GroupIntervention, InterventionPlan, PlanEvaluation
 from interventions.menukaart import load_menukaart
 from students.models import AdviceMoment, Flag, RiskLevel, Score, Subject
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from tests.browser.test_accessibility import audit
 from tests.browser.test_login_journey import log_in
 from tests.conftest import make_student

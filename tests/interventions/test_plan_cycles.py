@@ -18,7 +18,7 @@ from interventions.models import (
 from interventions.reminders import remind_overdue_evaluations
 from portal.models import MailFrequency
 from students.models import Flag, FlagEvent, Notification, RiskLevel, Score, Subject
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student, make_user
 
 pytestmark = pytest.mark.django_db

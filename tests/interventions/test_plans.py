@@ -7,7 +7,7 @@ from django.urls import reverse
 from interventions.models import InterventionPlan
 from portal.models import AuditEntry
 from students.models import Subject
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from students.imports import jobs as job_queue
 from students.models import Flag, ImportJob, Notification, RiskLevel, RiskRules, Score, Signal, Student
 from students.risk.flagging import flag_students
 from students.risk.settings import RiskSettings
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from students.tasks import flag_school, resume_import_jobs, run_import_job
 from tests.conftest import make_student, make_user
 from tests.students.risk.test_rules import make_subjects, struggling

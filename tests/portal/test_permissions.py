@@ -62,6 +62,21 @@ def _score_job(f):
                                     status=ImportJob.Status.DONE, filename="cijfers.csv").pk
 
 
+def _subject(f, code):
+    """A standard subject of school A (every new school has the standard list)."""
+    from students.models import Subject
+
+    return Subject.objects.get(school=f("school_a"), code=code).pk
+
+
+def _missing_standard_subject(f):
+    """School A lost its Frans: the button gives it back."""
+    from students.models import Subject
+
+    Subject.objects.filter(school=f("school_a"), code="fa").delete()
+    return {}
+
+
 def _review(f, name):
     return reverse(name, args=[f("review_a").pk])
 
@@ -249,6 +264,12 @@ CASES = {
                             ok={"leader_a", "leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"}),
     "flags:norm_copy": Case(lambda f: reverse("flags:norm_copy"), ok={"leader_a", "leader_b"},
                             forbidden=EVERYONE - {"leader_a", "leader_b"}, method="post", ok_status=302),
+    "subjects:list": Case(lambda f: reverse("subjects:list"), ok={"leader_a", "leader_b"},
+                          forbidden=EVERYONE - {"leader_a", "leader_b"}),
+    "subjects:fill": Case(lambda f: reverse("subjects:fill"), ok={"leader_a", "leader_b"},
+                          forbidden=EVERYONE - {"leader_a", "leader_b"}, method="post", ok_status=302),
+    "subjects:edit": Case(lambda f: reverse("subjects:edit", args=[_subject(f, "wi")]), **LEADER_OF_A),
+    "subjects:merge": Case(lambda f: reverse("subjects:merge", args=[_subject(f, "wi")]), **LEADER_OF_A),
     "flags:export": Case(lambda f: reverse("flags:export"), ok={"leader_a", "leader_b"},
                          forbidden=EVERYONE - {"leader_a", "leader_b"}),
     "flags:notifications": Case(lambda f: reverse("flags:notifications"), ok=STAFF_OF_A_AND_B,
@@ -332,7 +353,7 @@ CASES = {
             lambda f, name=name: reverse(name) + "?school=12AB",
             ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
         )
-        for name in ("flags:export", "flags:rules", "flags:norms", "promotion:overview")
+        for name in ("flags:export", "flags:rules", "flags:norms", "promotion:overview", "subjects:list")
     },
     **{
         f"schoolplans:{name} ?jaar=2027-2028": Case(
@@ -495,7 +516,7 @@ def _roster(f):
 def _grades(f):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from students.services import ensure_standard_subjects
+    from students.subjects.standard import ensure_standard_subjects
 
     ensure_standard_subjects(f("school_a"))
     number = f("student_a").student_number
@@ -644,6 +665,12 @@ CHANGES = {
     "flags:norm_edit": Change(lambda f: _tunable("norm"), by="leader_a"),
     "flags:norm_copy": Change(_last_years_norm, by="leader_a"),
     "flags:notification_read": Change(lambda f: {}, by="mentor_a"),
+    "subjects:list": Change(lambda f: {"code": "ster", "name": "sterrenkunde", "result_kind": "grade"},
+                            by="leader_a"),
+    "subjects:fill": Change(_missing_standard_subject, by="leader_a"),
+    "subjects:edit": Change(lambda f: {"code": "wi", "name": "wiskunde 1", "result_kind": "grade",
+                                       "is_active": "on"}, by="leader_a"),
+    "subjects:merge": Change(lambda f: {"target": _subject(f, "wa")}, by="leader_a"),
     "schoolplans:list": Change(
         lambda f: {"school": f("school_a").pk, "title": "NPO 2027", "first_year": "2027", "years": "1"},
         by="leader_a", harmless={**LEADER_B_FORM_ERROR, "inspector": 403, "inspector_b": 403}),

@@ -29,8 +29,8 @@ def scan_school(school_a, mentor_a):
     urgent signal within eight weeks; a study-skills *attention* signal and an old cognitive concern
     that do not count. vwo 1: two students, one resolved flag.
     Weighted averages: wiskunde 5,0 (below) and 7,0; Engels 5,67 and 5,0 (below)."""
-    maths = Subject.objects.create(school=school_a, code="wi", name="wiskunde")
-    english = Subject.objects.create(school=school_a, code="en", name="Engels")
+    maths = Subject.objects.get(school=school_a, code="wi")
+    english = Subject.objects.get(school=school_a, code="en")
     s1, s2, s3 = (make_student(school_a, mentor_a) for _ in range(3))
     s4, s5 = (make_student(school_a, mentor_a, level="vwo", leerjaar=1, class_code="1V") for _ in range(2))
     _flag(s1, RiskLevel.ATTENTION)

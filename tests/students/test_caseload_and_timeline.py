@@ -8,7 +8,7 @@ from django.urls import reverse
 from interventions.models import InterventionPlan
 from portal.schoolyear import SchoolYear, week_start
 from students.models import Category, Score, Severity, Signal, Subject, WeekNote
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 from portal.models import AuditEntry
 from portal.schoolyear import week_label, week_start
 from students.models import Category, Severity, Signal, Subject, WeekNote
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +139,16 @@ def test_the_grid_runs_a_constant_number_of_queries(last_week, client, mentor_a,
         page = client.get(reverse("students:week"))
     with django_assert_max_num_queries(22):
         client.post(reverse("students:week"), grid_data(page.context, **{f"s-{group[3].pk}-home": "2"}))
+
+
+def test_a_subject_switched_off_is_offered_only_where_it_was_chosen(this_week, last_week, client, mentor_a, group):
+    latin = Subject.objects.get(school=group[0].school, code="la")
+    Signal.objects.create(student=group[0], week=last_week, category=Category.COGNITIVE,
+                          severity=Severity.CONCERN, subject=latin, author=mentor_a)
+    Subject.objects.filter(pk=latin.pk).update(is_active=False)
+    client.force_login(mentor_a)
+    form = client.get(reverse("students:week")).context["form"]
+    assert (latin.pk, "Latijn") in form.fields[f"subject-{group[0].pk}"].choices
+    Signal.objects.filter(subject=latin).delete()
+    form = client.get(reverse("students:week")).context["form"]
+    assert (latin.pk, "Latijn") not in form.fields[f"subject-{group[0].pk}"].choices

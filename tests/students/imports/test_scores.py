@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
-from portal.models import AuditEntry
+from portal.models import AuditEntry, School
 from students.imports import reading
 from students.models import ColumnMapping, ImportJob, Score, StandardisedResult, Subject
-from students.services import ensure_standard_subjects
+from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +160,7 @@ BAD_INPUT = [
     (grade(value=""), "cijfer", "Required; this cell is empty."),
     (grade(number="9999"), "leerlingnummer", "No student with this student number at this school."),
     (grade(number=""), "leerlingnummer", "Required; this cell is empty."),
-    (grade(subject="wiskunde A"), "vak", "Unknown subject: this school has no subject with this code or name."),
+    (grade(subject="sterrenkunde"), "vak", "Unknown subject: this school has no subject with this code or name."),
     (grade(day="31-02-2026"), "datum", "This date does not exist."),
     (grade(day="14-9-26"), "datum", "Not a date; write it as dd-mm-jjjj, for example 04-05-2012."),
     (grade(day="14-09-2096"), "datum", "This date lies in the future."),
@@ -216,11 +216,22 @@ def test_subjects_match_by_code_name_and_common_spellings(tmp_path, school):
     run(path)
     assert set(Score.objects.values_list("subject__code", flat=True)) == {"ne"}
 
-    wiskunde_a = write_csv(tmp_path / "wa.csv", [grade(subject="Wiskunde A")])
-    assert errors_in(rejected(wiskunde_a)) == [(2, "vak", "Wiskunde A")]
-    Subject.objects.create(school=school, code="wa", name="wiskunde A")
-    run(wiskunde_a)
-    assert Score.objects.filter(subject__code="wa").count() == 1
+    astronomy = write_csv(tmp_path / "st.csv", [grade(subject="Sterrenkunde")])
+    assert errors_in(rejected(astronomy)) == [(2, "vak", "Sterrenkunde")]
+    Subject.objects.create(school=school, code="st", name="sterrenkunde")
+    run(astronomy)
+    assert Score.objects.filter(subject__code="st").count() == 1
+
+
+def test_a_new_schools_grade_export_imports_without_subjects_made_by_hand(tmp_path):
+    call_command("create_school", "56EF", "Nieuw Lyceum", stdout=StringIO())
+    make_student(School.objects.get(brin="56EF"), student_number="1001")
+    path = write_csv(tmp_path / "cijfers.csv", [
+        grade(subject="wi", test="T1"), grade(subject="Wiskunde B", test="T2"),
+        grade(subject="lo", test="T3"), grade(subject="M&O", test="T4"), grade(subject="NaSk 1", test="T5")])
+    run(path, school="56EF")
+    assert sorted(Score.objects.values_list("subject__code", flat=True)) == [
+        "beco", "lo", "nask1", "wb", "wi"]
 
 
 def test_a_student_number_without_its_leading_zeros_still_matches(tmp_path, school):
