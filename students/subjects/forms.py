@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from students.models import Subject
 
+from . import selectors
+
 
 class SubjectForm(forms.ModelForm):
     """A subject's code, name, aliases and how its results count. The aliases are one text
@@ -47,5 +49,4 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, subject, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = (Subject.objects.filter(school_id=subject.school_id, is_active=True)
-                                          .exclude(pk=subject.pk).order_by("name"))
+        self.fields["target"].queryset = selectors.merge_targets(subject)

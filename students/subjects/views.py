@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from portal import access
 from portal.models import Role
 from students.models import Subject
 
-from . import services
+from . import selectors, services
 from .forms import MergeForm, SubjectForm
 from .standard import ensure_standard_subjects
 
@@ -42,8 +41,7 @@ def subject_list(request):
         subject = services.add_subject(actor=request.user, school=school, data=form.cleaned_data)
         messages.success(request, _("Subject %(code)s added.") % {"code": subject.code})
         return redirect(_list_url(school, request))
-    subjects = (Subject.objects.filter(school=school).select_related("merged_into")
-                .annotate(grades=Count("scores")).order_by("-is_active", "name"))
+    subjects = selectors.subject_list(school)
     return render(request, "students/subjects.html", {
         "school": school, "schools": access.schools_for(request.user, (Role.LEADER,)).order_by("name"),
         "subjects": subjects, "form": form,

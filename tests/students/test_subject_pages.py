@@ -29,6 +29,13 @@ def found(school, text):
     return Subject.objects.get(pk=pk) if pk else None
 
 
+def test_the_list_is_in_alphabetical_order_whatever_the_capitals(client, leader_a, school_a):
+    client.force_login(leader_a)
+    names = [s.name for s in client.get(reverse("subjects:list")).context["subjects"] if s.is_active]
+    assert names == sorted(names, key=str.lower)
+    assert names.index("aardrijkskunde") < names.index("Duits") < names.index("economie")
+
+
 def test_the_list_shows_every_subject_in_a_constant_number_of_queries(
         client, leader_a, school_a, django_assert_max_num_queries):
     students = [make_student(school_a) for _ in range(30)]
