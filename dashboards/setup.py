@@ -18,7 +18,7 @@ The standard norms and rules work: those two steps ask the leader to look at the
 change them. Everything is read in one query, whatever the size of the school.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -142,7 +142,7 @@ def checklist(school, today=None):
     steps = _steps(facts, school.brin, year)
     first_open = next((i for i, step in enumerate(steps) if not step.done), None)
     if first_open is not None:
-        steps[first_open] = Step(**{**steps[first_open].__dict__, "is_next": True})
+        steps[first_open] = replace(steps[first_open], is_next=True)
     return Checklist(tuple(steps), has_students=facts["students_count"] > 0, has_grades=facts["any_grades"])
 
 
