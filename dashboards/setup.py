@@ -33,7 +33,7 @@ from students.flags.selectors import norm_year
 from students.models import PromotionNorm, RiskRules, Score, Student, Subject
 
 # The staff import's page once it exists; until then the import page it will sit beside.
-STAFF_IMPORT = "roster_import:upload"
+STAFF_IMPORT = "roster_import:staff_upload"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
-from .forms import LoginForm
+from .forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("account/e-mail/", views.mail_settings, name="mail_settings"),
     path("account/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("account/password_reset/", auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+         name="password_reset"),
     path("account/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -114,3 +114,18 @@ class ScoreMappingForm(forms.Form):
             return None
         return {column.field: int(self.cleaned_data[f"column_{column.field}"])
                 for column in self.columns if self.cleaned_data.get(f"column_{column.field}")}
+
+
+# Staff import ------------------------------------------------------------------------------------
+
+class StaffUploadForm(RosterUploadForm):
+    file = forms.FileField(
+        label=_("Staff file"),
+        help_text=_("A list of your staff as .csv or .xlsx, with the column names in the first row "
+                    "and one person per row."),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean_file(self):
+        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.STAFF)

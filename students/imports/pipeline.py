@@ -6,7 +6,9 @@ job functions below; what differs between kinds is plugged in as a `Kind`:
 - `plan(table, school=, options=)`: which column holds which field (a columns.ColumnPlan);
 - `preview(table, plan)`: the first rows as the preview shows them;
 - `checker(school=, plan=, header=)`: an object whose `check(frame)` turns a chunk of text
-  into a results.Checked (the rows ready to stage, and the errors of the others);
+  into a results.Checked (the rows ready to stage, and the errors of the others); a checker
+  that needs the whole file for a check (a value that may not appear twice, whichever rows
+  hold it) may also have `finish()`, a last Checked after the last chunk;
 - `staging(checker, school=)`: where checked rows wait: `add(ready)`, `compare()` (what a
   write would do, for a dry run), `write(actor=)` → (created, updated, unchanged), `drop()`;
 - `written(result, school=, actor=, checker=)`: what follows a write, in its transaction;
@@ -97,7 +99,7 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
                         result.add_file_error(no_rows_message())
                     if not result.rejected:
                         _write_all(kind, checker, stage, result, school=school, actor=actor,
-                                   progress=progress, on_written=on_written)
+                                   progress=progress, on_written=on_written, plan=plan)
                 finally:
                     stage.drop()
     except OSError:
@@ -118,20 +120,28 @@ def _check_all(kind, table, checker, stage, result, progress):
     if progress:
         progress("checking", 0, table.estimated_rows)
     for frame in table.chunks():
-        checked = checker.check(frame)
-        result.rows_read += checked.rows_read
-        result.rejected_row_count += checked.rejected_rows
-        result.error_count += checked.errors.count
-        room = checked.errors.count if kind.max_errors is None else kind.max_errors - len(result.errors)
-        result.errors.extend(checked.errors.first(room))
-        if not result.error_count:
-            stage.add(checked.ready)
+        _take(kind, checker.check(frame), stage, result)
         if progress:
             progress("checking", result.rows_read, max(table.estimated_rows, result.rows_read))
+    if finish := getattr(checker, "finish", None):
+        _take(kind, finish(), stage, result)
 
 
-def _write_all(kind, checker, stage, result, *, school, actor, progress, on_written):
-    """Pass 2: the staged rows written in one transaction; a dry run only counts."""
+def _take(kind, checked, stage, result):
+    """One Checked into the result: its errors counted (and kept while there is room), its good
+    rows staged while the file has no errors."""
+    result.rows_read += checked.rows_read
+    result.rejected_row_count += checked.rejected_rows
+    result.error_count += checked.errors.count
+    room = checked.errors.count if kind.max_errors is None else kind.max_errors - len(result.errors)
+    result.errors.extend(checked.errors.first(room))
+    if not result.error_count:
+        stage.add(checked.ready)
+
+
+def _write_all(kind, checker, stage, result, *, school, actor, progress, on_written, plan):
+    """Pass 2: the staged rows written in one transaction; a dry run only counts. The kind's
+    details are on the result before `on_written` (which stores the finished job) runs."""
     if result.dry_run:
         result.created, result.updated, result.unchanged = stage.compare()
         return
@@ -140,6 +150,7 @@ def _write_all(kind, checker, stage, result, *, school, actor, progress, on_writ
     with transaction.atomic():
         result.created, result.updated, result.unchanged = stage.write(actor=actor)
         kind.written(result, school=school, actor=actor, checker=checker)
+        result.details = kind.details(plan, stage)
         if on_written:
             on_written(result)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "roster_import"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("cijfers/<int:pk>/kolommen/", views.scores_mapping, name="scores_mapping"),
     path("cijfers/<int:pk>/bevestigen/", views.scores_confirm, name="scores_confirm"),
     path("cijfers/<int:pk>/voortgang/", views.job_status, name="job_status"),
+    path("personeel/", staff_views.upload, name="staff_upload"),
+    path("personeel/<int:pk>/", staff_views.preview, name="staff_preview"),
+    path("personeel/<int:pk>/bevestigen/", staff_views.confirm, name="staff_confirm"),
 ]

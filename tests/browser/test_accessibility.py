@@ -162,6 +162,7 @@ def forms_of(role, site):
                    (f"/bevordering/leerling/{s.pk}/besluit/", "main form[method=post]"),
                    ("/leerlingen/importeren/", "main form[method=post]"),
                    ("/leerlingen/importeren/cijfers/", "main form[method=post]"),
+                   ("/leerlingen/importeren/personeel/", "main form[method=post]"),
                    ("/schoolprogramma/", "#programme-form"),
                    (f"/schoolprogramma/{p.pk}/uitvoering/", "#spending-form"),
                    (f"/schoolprogramma/{site.draft.pk}/regels/", "#line-form"),
@@ -173,15 +174,20 @@ def forms_of(role, site):
 ROSTER_WITH_AN_ERROR = ("leerlingnummer;roepnaam;achternaam;geboortedatum;niveau;leerjaar;klas\n"
                         "900001;Fenna;Oost;04-05-2013;havo;2;2H1\n"
                         "900002;Gijs;West;31-02-2013;havo;2;2H1\n")
+STAFF_TO_CONFIRM = ("naam;e-mail;afkorting;rol;mentorklassen;vakken\n"
+                    "Fenna Oost;f.oost@baken.example;OOS;mentor, docent;9Z9;ne\n"
+                    "Gijs West;g.west@baken.example;WES;zorgcoördinator;;\n")
 SCORES_WITH_AN_UNKNOWN_COLUMN = ("leerlingnummer;vak;toets;datum;uitslag\n"
                                  "100001;wiskunde;Toets 9;20-11-2026;6,5\n")
 
 
 def import_previews(page):
-    """The leader uploads a roster with an error and a score file whose grade column has an
-    unknown name: the preview pages with their error table and column mapping."""
+    """The leader uploads a roster with an error, a staff file to confirm (its people and notes)
+    and a score file whose grade column has an unknown name: the preview pages with their error
+    table, the people to add and the column mapping."""
     paths = []
     for upload, name, content in (("/leerlingen/importeren/", "leerlingen.csv", ROSTER_WITH_AN_ERROR),
+                                  ("/leerlingen/importeren/personeel/", "personeel.csv", STAFF_TO_CONFIRM),
                                   ("/leerlingen/importeren/cijfers/", "cijfers.csv", SCORES_WITH_AN_UNKNOWN_COLUMN)):
         page.goto(upload)
         page.locator("main input[type=file]").set_input_files(

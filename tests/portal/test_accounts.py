@@ -73,6 +73,27 @@ def test_password_reset_by_email(client, mentor_a):
     assert mentor_a.check_password("nieuw-en-lang-genoeg")
 
 
+def test_an_account_made_without_a_password_chooses_one_through_forgot_your_password(client, school_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("create_user", "nieuw@a.example", "--role", "teacher", "--school", "12AB", stdout=StringIO())
+    client.post(reverse("password_reset"), {"email": "Nieuw@A.example"})
+    assert [m.to for m in mail.outbox] == [["nieuw@a.example"]]
+    link = re.search(r"https?://[^/]+(/account/reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": "nieuw-en-lang-genoeg", "new_password2": "nieuw-en-lang-genoeg"})
+    assert login(client, "nieuw@a.example", "nieuw-en-lang-genoeg").status_code == 302
+
+
+def test_a_switched_off_account_gets_no_reset_link(client, mentor_a):
+    mentor_a.is_active = False
+    mentor_a.save()
+    client.post(reverse("password_reset"), {"email": mentor_a.email})
+    assert mail.outbox == []
+
+
 def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, db):
     response = client.post(reverse("password_reset"), {"email": "niemand@example.org"})
     assert response.status_code == 302

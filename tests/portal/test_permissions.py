@@ -62,6 +62,14 @@ def _score_job(f):
                                     status=ImportJob.Status.DONE, filename="cijfers.csv").pk
 
 
+def _staff_job(f):
+    """A finished staff import of school A (no file: confirming it again only redirects)."""
+    from students.models import ImportJob
+
+    return ImportJob.objects.create(school=f("school_a"), kind=ImportJob.Kind.STAFF,
+                                    status=ImportJob.Status.DONE, filename="personeel.csv").pk
+
+
 def _subject(f, code):
     """A standard subject of school A (every new school has the standard list)."""
     from students.models import Subject
@@ -209,6 +217,16 @@ CASES = {
     "roster_import:confirm": Case(
         lambda f: reverse("roster_import:confirm", args=[_roster_job(f)]),
         ok={"leader_a"}, not_found={"leader_b"}, forbidden=EVERYONE - {"leader_a", "leader_b"},
+        method="post", ok_status=302,
+    ),
+    "roster_import:staff_upload": Case(
+        lambda f: reverse("roster_import:staff_upload"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "roster_import:staff_preview": Case(
+        lambda f: reverse("roster_import:staff_preview", args=[_staff_job(f)]), **LEADER_OF_A),
+    "roster_import:staff_confirm": Case(
+        lambda f: reverse("roster_import:staff_confirm", args=[_staff_job(f)]), **LEADER_OF_A,
         method="post", ok_status=302,
     ),
     "interventions:menukaart": Case(
@@ -525,13 +543,20 @@ def _grades(f):
                        f"{number};wi;H3;01-10-2026;6,5;1;P1\n".encode(), content_type="text/csv")}
 
 
+def _staff(f):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("personeel.csv", b"naam;e-mail;afkorting;rol\n"
+                                       b"Kees Bos;k.bos@a.example;BOS;mentor, docent\n", content_type="text/csv")}
+
+
 def _preview_job(f, kind):
     """A checked upload of school A, waiting for the leader's confirmation."""
-    from students.imports import roster, scores
+    from students.imports import roster, scores, staff
 
-    start = roster.start_roster_job if kind == "roster" else scores.start_score_job
-    upload = (_roster if kind == "roster" else _grades)(f)["file"]
-    return start(school=f("school_a"), upload=upload, actor=f("leader_a")).pk
+    start, file = {"roster": (roster.start_roster_job, _roster), "scores": (scores.start_score_job, _grades),
+                   "staff": (staff.start_staff_job, _staff)}[kind]
+    return start(school=f("school_a"), upload=file(f)["file"], actor=f("leader_a")).pk
 
 
 def _tunable(kind):
@@ -647,6 +672,11 @@ CHANGES = {
         url=lambda f: reverse("roster_import:confirm", args=[_preview_job(f, "roster")])),
     "roster_import:scores_upload": Change(lambda f: {"school": f("school_a").pk}, files=_grades, by="leader_a",
                                           harmless=LEADER_B_FORM_ERROR),
+    "roster_import:staff_upload": Change(lambda f: {"school": f("school_a").pk}, files=_staff, by="leader_a",
+                                         harmless=LEADER_B_FORM_ERROR),
+    "roster_import:staff_confirm": Change(
+        lambda f: {}, by="leader_a",
+        url=lambda f: reverse("roster_import:staff_confirm", args=[_preview_job(f, "staff")])),
     "roster_import:scores_mapping": Change(
         _mapping, by="leader_a",
         url=lambda f: reverse("roster_import:scores_mapping", args=[_preview_job(f, "scores")])),
