@@ -82,7 +82,7 @@ class Addition:
     how: str  # "standard", "own" or "switch_on"
     code: str
     name: str
-    properties: dict = field(default_factory=dict)  # is_core, counts_for_promotion, result_kind, standard_code
+    properties: dict = field(default_factory=dict)  # is_core, counts_for_promotion, result_kind…
     switch_on: int | None = None  # the id of the switched-off subject
     texts: list = field(default_factory=list)  # the file's texts it stands for
     subject_id: int | None = None  # once made or switched on
@@ -93,9 +93,9 @@ class Addition:
         if self.subject_id is not None:
             return self.subject_id
         if self.switch_on is None:
+            aliases = _not_found(self.texts, self.code, self.name, (), self.properties.get("standard_code"))
             subject = services.add_subject(actor=actor, school=school, data={
-                "code": self.code, "name": self.name, **self.properties,
-                "aliases": _not_found(self.texts, self.code, self.name, (), self.properties.get("standard_code"))})
+                "code": self.code, "name": self.name, **self.properties, "aliases": aliases})
         else:
             subject = Subject.objects.select_for_update().get(pk=self.switch_on, school=school)
             services.change_subject(actor=actor, subject=subject, data={
@@ -227,14 +227,19 @@ def plan_additions(school, new_subjects):
     plans, made = {}, {}
     for new in new_subjects:
         standard = _standard_by_key().get(new.key)
-        off = switched_off.get(new.key) or (switched_off.get(("standard", standard.code)) if standard else None)
-        ident = ("subject", off["pk"]) if off else ("standard", standard.code) if standard else ("own", new.key)
+        off = switched_off.get(new.key)
+        if off is None and standard:
+            off = switched_off.get(("standard", standard.code))
+        if off:
+            ident = ("subject", off["pk"])
+        else:
+            ident = ("standard", standard.code) if standard else ("own", new.key)
         if ident not in made:
             if off:
                 made[ident] = Addition("switch_on", off["code"], off["name"], switch_on=off["pk"])
             elif standard:
-                properties = {"is_core": standard.is_core, "counts_for_promotion": standard.counts_for_promotion,
-                              "result_kind": standard.result_kind}
+                properties = {"is_core": standard.is_core, "result_kind": standard.result_kind,
+                              "counts_for_promotion": standard.counts_for_promotion}
                 if standard.code.casefold() in codes or standard.code in standard_codes:
                     code = _free_code(new.text, codes)
                     made[ident] = Addition("own", code, standard.name, properties)

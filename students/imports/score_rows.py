@@ -98,7 +98,8 @@ class ScoreRows:
         self.db_columns = [meta.get_field(f).column for f in self.target.fields]
         self.parsers = {"student_number": Lookup.students(school), "date": parse_score_date}
         if plan.kind == GRADES:
-            self.parsers.update(subject=subjects or Lookup.subjects(school), grade=parse_grade, weight=parse_weight)
+            self.parsers.update(subject=subjects or Lookup.subjects(school), grade=parse_grade,
+                                weight=parse_weight)
         else:
             self.parsers.update(level=parse_cito_level, ability=parse_ability)
         self.max_length = {f: meta.get_field(f).max_length for f in ("test", "period", "domain")

@@ -57,7 +57,7 @@ class Command(BaseCommand):
             )
         waiting = new.undecided(result.details)
         if waiting:
-            listed = ", ".join(f"{entry['text']}: {entry['rows']} rows" for entry in waiting)
+            listed = ", ".join(f"{e['text']}: {e['rows']} row{'' if e['rows'] == 1 else 's'}" for e in waiting)
             raise CommandError(
                 f"Import rejected: {len(waiting)} subject(s) in {path.name} are new to this school "
                 f"({listed}); nothing was written. Choose: --new-subjects add "

@@ -74,8 +74,8 @@ def scores():
 
 def state(school):
     """What an import could have changed: scores, subjects with their other names, audit entries."""
-    return (scores(), sorted(Subject.objects.filter(school=school).values_list("code", "is_active", "aliases")),
-            AuditEntry.objects.count())
+    subjects = Subject.objects.filter(school=school).values_list("code", "is_active", "aliases")
+    return scores(), sorted(subjects), AuditEntry.objects.count()
 
 
 # Through the pages ------------------------------------------------------------------------------
@@ -125,7 +125,8 @@ def test_a_leader_adds_maps_and_leaves_out_new_subjects_and_the_same_file_again_
     assert maths.aliases == ["Wiskunde alg."]
     assert not Subject.objects.filter(name__iexact="Leesclub").exists()
     audit = set(AuditEntry.objects.filter(user=leader_a).values_list("summary", flat=True))
-    assert {"vak Sterrenkunde toegevoegd", "vak wi: aliases", "cijfers: 4 nieuw, 0 bijgewerkt, 0 ongewijzigd"} <= audit
+    assert {"vak Sterrenkunde toegevoegd", "vak wi: aliases",
+            "cijfers: 4 nieuw, 0 bijgewerkt, 0 ongewijzigd"} <= audit
 
     page = client.get(preview_url(job)).text
     assert "toegevoegd als Sterrenkunde (Sterrenkunde)" in page
@@ -273,7 +274,8 @@ def test_by_default_the_command_names_the_new_subjects_and_writes_nothing(school
                      stderr=StringIO())
     message = str(refused.value)
     assert message.startswith("Import rejected: 3 subject(s) in cijfers.csv are new to this school "
-                              "(Sterrenkunde: 2 rows, Wiskunde alg.: 1 rows, Leesclub: 1 rows); nothing was written.")
+                              "(Sterrenkunde: 2 rows, Wiskunde alg.: 1 row, Leesclub: 1 row); "
+                              "nothing was written.")
     assert "--new-subjects add" in message and "--new-subjects skip" in message and "/vakken/" in message
     assert "New subject 'Sterrenkunde': 2 row(s) (3, 4)" in out.getvalue()
     assert state(school) == before
@@ -299,7 +301,8 @@ def test_the_command_adds_the_new_subjects_and_the_same_file_again_changes_nothi
 
 def test_the_command_skips_the_rows_of_new_subjects_and_says_how_many(school, run):
     output = run(ROWS, "--new-subjects", "skip")
-    assert "rows read: 5 / imported: 1 (new: 1, updated: 0) / unchanged: 0 / rejected: 0 / left out (new subjects): 4" in output
+    assert ("rows read: 5 / imported: 1 (new: 1, updated: 0) / unchanged: 0 / rejected: 0"
+            " / left out (new subjects): 4") in output
     assert "New subject 'Leesclub': 1 row(s) (6); left out" in output
     assert scores() == [("1001", "ne", "Toets 1", Decimal("6.5"))]
     assert not Subject.objects.filter(school=school, code__in=["Sterrenkunde", "Leesclub"]).exists()
@@ -337,4 +340,5 @@ def test_a_file_whose_subject_column_is_something_else_is_refused_as_a_whole(sch
 
 def test_the_rows_of_an_added_subject_keep_their_values(school, run):
     run(["1001;Sterrenkunde;Sterren 1;02-10-2026;6,5;2;P2"], "--new-subjects", "add")
-    assert list(Score.objects.values_list("date", "weight", "period")) == [(date(2026, 10, 2), Decimal("2"), "P2")]
+    assert list(Score.objects.values_list("date", "weight", "period")) == [
+        (date(2026, 10, 2), Decimal("2"), "P2")]
