@@ -31,6 +31,7 @@ class ColumnPlan:
     missing: list  # required Columns that were not found
     source: str = "auto"  # "auto", "saved" (the school's saved mapping) or "manual"
     ignored: list = field(default_factory=list)  # headers of the columns not used
+    choices: dict = field(default_factory=dict)  # the user's other choices for this file (a kind's own)
 
 
 def plan_columns(kind, header, columns, *, saved=None, chosen=None):

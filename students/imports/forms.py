@@ -1,10 +1,14 @@
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..models import ImportJob
+from ..subjects.selectors import subjects_in_use
 from .limits import size_problem
+from .new_subjects import ADD, SKIP
 from .score_columns import SCORE_COLUMNS, SCORE_KINDS
 
 
@@ -129,3 +133,61 @@ class StaffUploadForm(RosterUploadForm):
 
     def clean_file(self):
         return _size_problem(self.cleaned_data["file"], ImportJob.Kind.STAFF)
+
+
+class NewSubjectsForm(forms.Form):
+    """Part of confirming a grade file: per subject the school does not know, add it, file it
+    under one of the school's subjects (the text then stays its other name), or leave its rows
+    out. A job without new subjects (or not waiting for confirmation) has no fields."""
+
+    ADD_LABELS = {"standard": _("Add the standard subject %(code)s (%(name)s)"),
+                  "switch_on": _("Switch %(code)s (%(name)s) on again"),
+                  "own": _("Add as a new subject: %(code)s (%(name)s)")}
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, **kwargs)
+        waiting = job.status == ImportJob.Status.PREVIEW and not job.errors
+        self.new_subjects = job.summary.get("new_subjects", []) if waiting else []
+        if not self.new_subjects:
+            return
+        mapped = [(str(s.pk), f"{s.code} ({s.name})") for s in subjects_in_use(job.school)]
+        for entry in self.new_subjects:
+            subject = entry["text"]
+            choices = [("", gettext("— choose —")),
+                       (ADD, self.ADD_LABELS[entry["add"]["how"]] % entry["add"]),
+                       (SKIP, ngettext("Leave its row out", "Leave its %(count)s rows out", entry["rows"])
+                        % {"count": entry["rows"]}),
+                       (gettext("File under this subject of the school"), mapped)]
+            choice = entry.get("choice")
+            self.fields[self.field_name(entry)] = forms.ChoiceField(
+                label=subject, choices=choices, initial="" if choice is None else str(choice),
+                help_text=self._rows(entry),
+                error_messages={
+                    "required": gettext("Choose what to do with “%(subject)s”.") % {"subject": subject},
+                    "invalid_choice": (gettext("“%(subject)s”: choose one of the options in the list.")
+                                       % {"subject": subject}).replace("%", "%%"),
+                },
+                widget=forms.Select(attrs={"class": "form-select"}))
+
+    @staticmethod
+    def field_name(entry):
+        return f"subject_{entry['key']}"
+
+    @staticmethod
+    def _rows(entry):
+        rows = ", ".join(str(row) for row in entry["first_rows"])
+        if entry["rows"] > len(entry["first_rows"]):
+            rows += ", …"
+        return ngettext("%(count)s row in the file (row %(rows)s).",
+                        "%(count)s rows in the file (rows %(rows)s).", entry["rows"]) % {
+            "count": entry["rows"], "rows": rows}
+
+    def refusal(self):
+        """The message that names the new subjects still without a (valid) choice."""
+        missing = [e["text"] for e in self.new_subjects if self.field_name(e) in self.errors]
+        return gettext("Nothing was imported. Choose first what to do with each new subject: "
+                       "%(subjects)s.") % {"subjects": ", ".join(missing)}
+
+    def choices(self):
+        """{subject key: ADD, SKIP or a subject id (text)} for confirm_score_job."""
+        return {e["key"]: self.cleaned_data[self.field_name(e)] for e in self.new_subjects}

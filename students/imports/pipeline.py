@@ -12,6 +12,8 @@ job functions below; what differs between kinds is plugged in as a `Kind`:
 - `staging(checker, school=)`: where checked rows wait: `add(ready)`, `compare()` (what a
   write would do, for a dry run), `write(actor=)` → (created, updated, unchanged), `drop()`;
 - `written(result, school=, actor=, checker=)`: what follows a write, in its transaction;
+- `refusal(checker)`: why a clean file is not written yet (a choice the user still has to
+  make, such as what to do with new subjects), or "": the result is then `held`, not rejected;
 - `details(plan, stage)` and `job_mapping(result)`: what the kind adds to the summary and job.
 
 The whole file is checked first and every problem counted; a file with any error writes
@@ -57,6 +59,10 @@ class Kind:
     def written(self, result, *, school, actor, checker):
         """Runs in the write transaction after a write (audit entries, follow-up tasks)."""
 
+    def refusal(self, checker):
+        """Why a clean file is not written yet (a choice still to make), or ""."""
+        return ""
+
     def details(self, plan, stage):
         return {}
 
@@ -98,8 +104,12 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
                     if not result.rows_read and not result.rejected:
                         result.add_file_error(no_rows_message())
                     if not result.rejected:
-                        _write_all(kind, checker, stage, result, school=school, actor=actor,
-                                   progress=progress, on_written=on_written, plan=plan)
+                        result.held = "" if dry_run else kind.refusal(checker)
+                        if result.held:  # what a write would do, as for a dry run
+                            result.created, result.updated, result.unchanged = stage.compare()
+                        else:
+                            _write_all(kind, checker, stage, result, school=school, actor=actor,
+                                       progress=progress, on_written=on_written, plan=plan)
                 finally:
                     stage.drop()
     except OSError:
@@ -150,7 +160,7 @@ def _write_all(kind, checker, stage, result, *, school, actor, progress, on_writ
     with transaction.atomic():
         result.created, result.updated, result.unchanged = stage.write(actor=actor)
         kind.written(result, school=school, actor=actor, checker=checker)
-        result.details = kind.details(plan, stage)
+        result.details = kind.details(plan, stage)  # as written, for the finished job
         if on_written:
             on_written(result)
 
@@ -202,19 +212,21 @@ def plan_job(kind, job, plan, header):
     run_or_queue(kind, job)
 
 
-def confirm_job(kind, *, job, actor):
+def confirm_job(kind, *, job, actor, mapping=None):
     """Import a checked job, once; False when the job was not waiting for that.
 
-    The stored file is checked again, so the import stays all-or-nothing even when the
-    school's data changed since the preview.
+    `mapping` replaces the job's (the user's choices made at confirming), in the same update
+    that claims the job. The stored file is checked again, so the import stays all-or-nothing
+    even when the school's data changed since the preview.
     """
     if job.summary.get("needs_mapping") or job.errors:
         return False
     summary = {**job.summary, "phase": "import", "confirmed_by": actor.pk if actor else None}
     # A conditional update claims the job: a second confirmation finds nothing to claim.
+    changes = {"mapping": mapping} if mapping is not None else {}
     claimed = ImportJob.objects.filter(pk=job.pk, kind=kind.job_kind,
                                        status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0)
+        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0, **changes)
     if not claimed:
         job.refresh_from_db()
         return False
@@ -271,7 +283,7 @@ def run_job(kind, job_id):
         return job.status
     if result.rejected:
         _finish(kind, job, result, ImportJob.Status.REJECTED)
-    elif not importing:
+    elif not importing or result.held:  # held: back to the preview, for the choice it needs
         _finish(kind, job, result, ImportJob.Status.PREVIEW)
     return job.status
 

@@ -49,6 +49,7 @@ class ImportResult:
     estimated_rows: int = 0
     dry_run: bool = False
     details: dict = field(default_factory=dict)  # what the kind adds to the summary
+    held: str = ""  # why a file without errors was not written (a choice still to make)
 
     @property
     def rejected(self):
@@ -74,7 +75,7 @@ class ImportResult:
             "kind": self.kind, "rows_read": self.rows_read, "created": self.created,
             "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected_rows,
             "error_count": self.error_count, "errors_not_shown": self.error_count - len(self.errors),
-            "dry_run": self.dry_run, **self.details,
+            "dry_run": self.dry_run, **({"held": self.held} if self.held else {}), **self.details,
         }
 
 

@@ -30,14 +30,23 @@ class Lookup:
     def __call__(self, text):
         if not text:
             return None, _("Required; this cell is empty.")
-        found = self.exact.get(text)
-        if found is None:
-            found = self.fallback.get(self.key(text), 0)
+        found = self.find(text)
         if found == 0:
             return None, self.unknown
         if found is None:
             return None, self.ambiguous
         return found, None
+
+    def find(self, text):
+        """The id this text stands for; 0 when nothing matches, None when several things do."""
+        found = self.exact.get(text)
+        if found is None:
+            found = self.fallback.get(self.key(text), 0)
+        return found
+
+    def learn(self, text_key, found):
+        """From now on, text with this key stands for `found` (a subject new to the school)."""
+        self.fallback[text_key] = found
 
     @classmethod
     def students(cls, school):
@@ -80,7 +89,8 @@ class Lookup:
 class ScoreRows:
     """Checks chunks of a score file: database rows for the good rows, row errors for the rest."""
 
-    def __init__(self, school, plan, header):
+    def __init__(self, school, plan, header, *, subjects=None):
+        """`subjects`: the Lookup of subjects to use (new_subjects teaches it the new ones)."""
         self.kind, self.columns, self.header = plan.kind, plan.columns, header
         self.target = TARGETS[plan.kind]
         self.fields = [c for c in SCORE_COLUMNS[plan.kind] if c.field in plan.columns]
@@ -88,7 +98,8 @@ class ScoreRows:
         self.db_columns = [meta.get_field(f).column for f in self.target.fields]
         self.parsers = {"student_number": Lookup.students(school), "date": parse_score_date}
         if plan.kind == GRADES:
-            self.parsers.update(subject=Lookup.subjects(school), grade=parse_grade, weight=parse_weight)
+            self.parsers.update(subject=subjects or Lookup.subjects(school), grade=parse_grade,
+                                weight=parse_weight)
         else:
             self.parsers.update(level=parse_cito_level, ability=parse_ability)
         self.max_length = {f: meta.get_field(f).max_length for f in ("test", "period", "domain")

@@ -4,7 +4,8 @@ Up to millions of rows in bounded memory: the shared pipeline reads the file in 
 every row and stages the good ones in a temporary table (`staging`); a clean file is written
 in one transaction, idempotent by the natural key (student, subject, test, date), for
 standardised results (student, domain, test, date). A score file may need its columns mapped
-first (the mapping step), and a large one is checked and imported by a Celery worker.
+first (the mapping step), and a large one is checked and imported by a Celery worker. Subjects
+a grade file names that the school does not know are the leader's choice (new_subjects).
 """
 
 from django.conf import settings
@@ -13,7 +14,8 @@ from portal import audit
 from portal.queueing import queue_after_commit, run_here, task_named
 
 from ..models import ImportJob
-from . import jobs, pipeline
+from ..subjects.selectors import subjects_in_use
+from . import jobs, new_subjects, pipeline
 from .limits import MAX_STORED_ERRORS
 from .reading import ReadLimits
 from .score_columns import GRADES, plan_score_columns, save_score_mapping, saved_score_mapping
@@ -42,15 +44,32 @@ class ScoreKind(pipeline.Kind):
 
     def plan(self, table, *, school, options):
         columns = options.get("columns")
-        return plan_score_columns(table.header, table.first_rows, kind=options.get("kind"),
+        plan = plan_score_columns(table.header, table.first_rows, kind=options.get("kind"),
                                   columns=columns,
                                   saved=saved_score_mapping(school) if columns is None else None)
+        plan.choices = {k: options[k] for k in (new_subjects.CHOICES, new_subjects.DEFAULT) if k in options}
+        return plan
 
     def checker(self, *, school, plan, header):
+        if plan.kind == GRADES:
+            return new_subjects.NewSubjectRows(school, plan, header,
+                                               new_subjects.NewSubjects.from_options(school, plan.choices))
         return ScoreRows(school, plan, header)
 
     def staging(self, checker, *, school):
+        if isinstance(checker, new_subjects.NewSubjectRows):
+            return new_subjects.NewSubjectStaging(checker.target, checker.new_subjects)
         return Staging(checker.target)
+
+    def refusal(self, checker):
+        if isinstance(checker, new_subjects.NewSubjectRows):
+            return checker.new_subjects.refusal()
+        return ""
+
+    def details(self, plan, stage):
+        if isinstance(stage, new_subjects.NewSubjectStaging):
+            return stage.new_subjects.summary()
+        return {}
 
     def written(self, result, *, school, actor, checker):
         if result.imported:
@@ -66,16 +85,19 @@ KIND = ScoreKind()
 
 
 def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=False, kind=None,
-                  columns=None, progress=None, on_written=None):
+                  columns=None, new=None, progress=None, on_written=None):
     """Check a score file and, when every row is right, write all its rows at once.
 
     `kind` (GRADES or STANDARDISED) and `columns` ({field: column index}) come from the
     mapping step; without them the kind and columns are recognised, the school's saved mapping
-    first. A re-import updates changed scores and leaves the rest. With `dry_run` nothing is
-    written, and the counts say what an import would do. See pipeline.run for the rest.
+    first. `new` (new_subjects.ADD or SKIP) says what to do with every subject the school does
+    not know; without it such a file is held (result.held), not written. A re-import updates
+    changed scores and leaves the rest. With `dry_run` nothing is written, and the counts say
+    what an import would do. See pipeline.run for the rest.
     """
     return pipeline.run(KIND, school=school, path_or_file=path_or_file, filename=filename,
-                        actor=actor, dry_run=dry_run, options={"kind": kind, "columns": columns},
+                        actor=actor, dry_run=dry_run,
+                        options={"kind": kind, "columns": columns, new_subjects.DEFAULT: new},
                         progress=progress, on_written=on_written)
 
 
@@ -132,9 +154,20 @@ def apply_score_mapping(*, job, kind, columns=None, save=False, actor=None):
     return True
 
 
-def confirm_score_job(*, job, actor):
-    """Import a checked job, once; False when the job was not waiting for that."""
-    return pipeline.confirm_job(KIND, job=job, actor=actor)
+def confirm_score_job(*, job, actor, choices=None):
+    """Import a checked job, once, with the choice for each of its new subjects ({key: ADD,
+    SKIP or the id of a subject of the school in use}); False when the job was not waiting
+    for that, or a new subject has no (valid) choice."""
+    found = job.summary.get("new_subjects", [])
+    in_use = set(subjects_in_use(job.school).values_list("pk", flat=True)) if found else set()
+    chosen = {}
+    for entry in found:
+        choice = new_subjects.parse_choice((choices or {}).get(entry["key"]))
+        if choice is None or (isinstance(choice, int) and choice not in in_use):
+            return False
+        chosen[entry["key"]] = choice
+    return pipeline.confirm_job(KIND, job=job, actor=actor,
+                                mapping={**job.mapping, new_subjects.CHOICES: chosen})
 
 
 def run_score_job(job_id):

@@ -7,6 +7,7 @@ is checked and imported by a Celery worker while the page shows its progress.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -15,7 +16,7 @@ from portal.models import Role
 
 from ..models import ImportJob
 from . import jobs, roster, scores
-from .forms import RosterUploadForm, ScoreMappingForm, ScoreUploadForm
+from .forms import NewSubjectsForm, RosterUploadForm, ScoreMappingForm, ScoreUploadForm
 from .limits import MAX_STORED_ERRORS
 from .score_columns import GRADES, SCORE_COLUMNS, SCORE_KINDS
 
@@ -103,7 +104,7 @@ def scores_preview(request, pk):
     return _scores_preview(request, get_object_or_404(score_jobs(request.user), pk=pk))
 
 
-def _scores_preview(request, job, mapping_form=None):
+def _scores_preview(request, job, mapping_form=None, choice_form=None):
     mapping = job.mapping
     kind = mapping.get("kind", GRADES)
     labels = {c.field: c.label for c in SCORE_COLUMNS.get(kind, ())}
@@ -113,9 +114,15 @@ def _scores_preview(request, job, mapping_form=None):
     if mapping_form is None and scores.can_change_mapping(job):
         mapping_form = ScoreMappingForm(headers=mapping["headers"], kind=kind,
                                         columns=mapping.get("columns", {}))
+    new = job.summary.get("new_subjects", [])
     return render(request, "students/scores_preview.html", {
         "job": job,
         "summary": job.summary,
+        "new_subjects": new,
+        "new_subjects_heading": ngettext("%(count)s subject is new: %(subjects)s",
+                                         "%(count)s subjects are new: %(subjects)s", len(new)) % {
+            "count": len(new), "subjects": ", ".join(s["text"] for s in new)},
+        "choice_form": choice_form or NewSubjectsForm(job=job),
         "kind_label": SCORE_KINDS.get(kind, ""),
         "columns": [(header, fields_at.get(index, [])) for index, header in enumerate(mapping.get("headers", []))],
         "mapping_form": mapping_form,
@@ -152,11 +159,17 @@ def scores_mapping(request, pk):
 @require_POST
 def scores_confirm(request, pk):
     job = get_object_or_404(score_jobs(request.user), pk=pk)
-    if not scores.confirm_score_job(job=job, actor=request.user):
+    choice_form = NewSubjectsForm(request.POST, job=job)
+    if not choice_form.is_valid():
+        messages.error(request, choice_form.refusal())
+        return _scores_preview(request, job, choice_form=choice_form)
+    if not scores.confirm_score_job(job=job, actor=request.user, choices=choice_form.choices()):
         messages.info(request, _("This import was already handled or is not ready; nothing was "
                                  "imported again."))
     elif job.status == ImportJob.Status.DONE:
         messages.success(request, _("The scores have been imported."))
+    elif job.status == ImportJob.Status.PREVIEW and job.summary.get("held"):
+        messages.warning(request, job.summary["held"])
     elif job.status == ImportJob.Status.REJECTED:
         messages.error(request, _("The file no longer passes the checks, so nothing was imported. "
                                   "See the errors below."))

@@ -17,3 +17,8 @@ def merge_targets(subject):
     """The subjects another one can be merged into: the school's other active ones."""
     return (Subject.objects.filter(school_id=subject.school_id, is_active=True)
             .exclude(pk=subject.pk).order_by(Lower("name"), "pk"))
+
+
+def subjects_in_use(school):
+    """The school's subjects in use (the ones imports find and a new subject can be mapped to)."""
+    return Subject.objects.filter(school=school, is_active=True).order_by(Lower("name"), "pk")

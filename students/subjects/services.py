@@ -26,7 +26,11 @@ def clean_aliases(aliases, *, own=()):
 
 @transaction.atomic
 def add_subject(*, actor, school, data):
-    subject = Subject.objects.create(school=school, **{f: data[f] for f in FIELDS if f in data})
+    """A new subject of the school; `data` holds FIELDS and, for one from the standard list,
+    its standard_code."""
+    data = {**data, "aliases": clean_aliases(data.get("aliases", ()), own=(data["code"], data["name"]))}
+    subject = Subject.objects.create(school=school, **{f: data[f] for f in (*FIELDS, "standard_code")
+                                                       if f in data})
     audit.record(user=actor, school=school, action=audit.Action.CREATE, obj=subject,
                  summary=f"vak {subject.code} toegevoegd")
     return subject
@@ -47,6 +51,12 @@ def change_subject(*, actor, subject, data):
     audit.record(user=actor, school=subject.school, action=audit.Action.UPDATE, obj=subject,
                  summary=f"vak {old_code}: {', '.join(changed)}")
     return changed
+
+
+def add_aliases(*, actor, subject, aliases):
+    """Keep these texts as other names of the subject, so imports find it by them; returns
+    the changed fields (empty when it already had them)."""
+    return change_subject(actor=actor, subject=subject, data={"aliases": [*subject.aliases, *aliases]})
 
 
 @transaction.atomic

@@ -179,15 +179,19 @@ STAFF_TO_CONFIRM = ("naam;e-mail;afkorting;rol;mentorklassen;vakken\n"
                     "Gijs West;g.west@baken.example;WES;zorgcoördinator;;\n")
 SCORES_WITH_AN_UNKNOWN_COLUMN = ("leerlingnummer;vak;toets;datum;uitslag\n"
                                  "100001;wiskunde;Toets 9;20-11-2026;6,5\n")
+SCORES_WITH_A_NEW_SUBJECT = ("leerlingnummer;vak;toets;datum;cijfer\n"
+                             "100001;sterrenkunde;Toets 9;01-10-2025;6,5\n")
 
 
 def import_previews(page):
-    """The leader uploads a roster with an error, a staff file to confirm (its people and notes)
-    and a score file whose grade column has an unknown name: the preview pages with their error
-    table, the people to add and the column mapping."""
+    """The leader uploads a roster with an error, a staff file to confirm (its people and notes),
+    a score file with a subject the school does not know and one whose grade column has an
+    unknown name: the preview pages with their error table, the people to add, the choice per
+    new subject and the column mapping (in that order)."""
     paths = []
     for upload, name, content in (("/leerlingen/importeren/", "leerlingen.csv", ROSTER_WITH_AN_ERROR),
                                   ("/leerlingen/importeren/personeel/", "personeel.csv", STAFF_TO_CONFIRM),
+                                  ("/leerlingen/importeren/cijfers/", "nieuw-vak.csv", SCORES_WITH_A_NEW_SUBJECT),
                                   ("/leerlingen/importeren/cijfers/", "cijfers.csv", SCORES_WITH_AN_UNKNOWN_COLUMN)):
         page.goto(upload)
         page.locator("main input[type=file]").set_input_files(
@@ -269,10 +273,14 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_phone(page, live_server,
         for path, form in forms_of(role, site):
             note(f"{role} {path} with errors", form_error_problems(page, path, form))
         if role == "leader":
-            for path in import_previews(page):
+            previews = import_previews(page)
+            for path in previews:
                 note(f"leader {path}", check(page, path))
                 visited.add(path)
             note("leader: score columns sent back empty", form_error_problems(page, path, "form[action$='/kolommen/']"))
+            visited.add(urlsplit(page.url).path)
+            note("leader: new subjects confirmed without a choice",
+                 form_error_problems(page, previews[2], "form[action$='/bevestigen/']"))
             visited.add(urlsplit(page.url).path)
         if role == "mentor":  # what someone outside their reach sees: 404 and 403
             note("mentor: page not found", check(page, "/leerlingen/999999/", status=404))
