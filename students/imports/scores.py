@@ -8,6 +8,7 @@ first (the mapping step), and a large one is checked and imported by a Celery wo
 """
 
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from portal import audit
 from portal.queueing import queue_after_commit, run_here, task_named
@@ -50,7 +51,10 @@ class ScoreKind(pipeline.Kind):
         return ScoreRows(school, plan, header)
 
     def staging(self, checker, *, school):
-        return Staging(checker.target)
+        return ScoreStaging(checker)
+
+    def details(self, plan, stage):
+        return {"results": stage.checker.tally} if stage is not None else {}
 
     def written(self, result, *, school, actor, checker):
         if result.imported:
@@ -62,7 +66,46 @@ class ScoreKind(pipeline.Kind):
             queue_flagging(school)
 
 
+class ScoreStaging(Staging):
+    """The staging table of a score file, with the checker whose tally the summary reports."""
+
+    def __init__(self, checker):
+        super().__init__(checker.target)
+        self.checker = checker
+
+
 KIND = ScoreKind()
+
+# How the preview and the command name the kinds of result a file holds.
+_MARK_CODES = {"o": "O", "v": "V", "g": "G", "zg": "ZG", "vr": "vr", "inh": "inh"}
+
+
+def describe_results(tally):
+    """['120 grades', 'of which 12 school-exam grades (SE/PTA)', '8 marks (V 5, vr 2, inh 1)', …]
+    from the tally of a checked file (summary["results"])."""
+    if not tally:
+        return []
+    words = []
+    if tally.get("grades"):
+        words.append(ngettext("%(n)s grade", "%(n)s grades", tally["grades"]) % {"n": tally["grades"]})
+    marks = [(code, tally.get(f"mark_{value}", 0)) for value, code in _MARK_CODES.items()]
+    total = sum(n for _code, n in marks)
+    if total:
+        words.append(ngettext("%(n)s mark (%(marks)s)", "%(n)s marks (%(marks)s)", total) % {
+            "n": total, "marks": ", ".join(f"{code} {n}" for code, n in marks if n)})
+    if tally.get("school_exam"):
+        words.append(ngettext("%(n)s school-exam result (SE/PTA)", "%(n)s school-exam results (SE/PTA)",
+                              tally["school_exam"]) % {"n": tally["school_exam"]})
+    for name, count in (
+            ("levels", lambda n: ngettext("%(n)s level I–V or A–E", "%(n)s levels I–V or A–E", n)),
+            ("reference_levels", lambda n: ngettext("%(n)s reference level (1F, 2F, 1S …)",
+                                                    "%(n)s reference levels (1F, 2F, 1S …)", n)),
+            ("level_advice", lambda n: ngettext("%(n)s level advice (havo …)",
+                                                "%(n)s level advices (havo …)", n)),
+            ("ability", lambda n: ngettext("%(n)s ability score", "%(n)s ability scores", n))):
+        if tally.get(name):
+            words.append(count(tally[name]) % {"n": tally[name]})
+    return words
 
 
 def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=False, kind=None,

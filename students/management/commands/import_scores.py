@@ -39,6 +39,8 @@ class Command(BaseCommand):
             f" / imported: {result.imported} (new: {result.created}, updated: {result.updated})"
             f" / unchanged: {result.unchanged} / rejected: {result.rejected_rows}"
         )
+        if not result.rejected and result.details.get("results"):
+            self.stdout.write("results: " + "; ".join(scores.describe_results(result.details["results"])))
         for error in result.errors:
             self.stdout.write(str(error))
         if result.error_count > len(result.errors):
