@@ -97,9 +97,11 @@ class Score(models.Model):
     test = models.CharField(_("test"), max_length=100)
     date = models.DateField(_("date"))
     grade = models.DecimalField(_("grade"), max_digits=4, decimal_places=2, null=True, blank=True)
-    mark = models.CharField(_("mark"), max_length=3, choices=Mark.choices, blank=True)
+    # Defaults in the database too, so that a raw COPY of grades (bench/) needs no new columns.
+    mark = models.CharField(_("mark"), max_length=3, choices=Mark.choices, blank=True, default="",
+                            db_default="")
     is_school_exam = models.BooleanField(
-        _("school exam (SE/PTA)"), default=False,
+        _("school exam (SE/PTA)"), default=False, db_default=False,
         help_text=_("A school-exam grade of the upper years, kept apart from report grades."))
     weight = models.DecimalField(_("weight"), max_digits=4, decimal_places=1, default=1)
     period = models.CharField(_("period"), max_length=20, blank=True)
@@ -167,8 +169,10 @@ class StandardisedResult(models.Model):
     date = models.DateField(_("date"))
     level = models.PositiveSmallIntegerField(_("level (1 = I/A … 5 = V/E)"), null=True, blank=True)
     reference_level = models.CharField(_("reference level"), max_length=3,
-                                       choices=ReferenceLevel.choices, blank=True)
-    level_advice = models.CharField(_("level advice"), max_length=40, blank=True,
+                                       choices=ReferenceLevel.choices, blank=True, default="",
+                                       db_default="")
+    level_advice = models.CharField(_("level advice"), max_length=40, blank=True, default="",
+                                    db_default="",
                                     help_text=_("A school level the test advises: havo, or havo/vwo."))
     ability = models.PositiveIntegerField(_("ability score"), null=True, blank=True)
 
