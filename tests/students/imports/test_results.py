@@ -270,3 +270,17 @@ def test_through_the_pages_the_student_page_shows_every_kind_of_result(
     chart_data = page[page.index('id="chart-data"'):]
     assert '"text": "6,75"' in chart_data and '"y": 6.75' in chart_data
     assert '"y": null' not in chart_data  # marks are never drawn as grades
+
+
+def test_a_file_with_only_reference_levels_and_no_niveau_column(tmp_path, school, clock):
+    path = tmp_path / "doorstroomtoets.csv"
+    path.write_text(cito_file(clock, ("1001", "Doorstroomtoets", "lezen", "2F"),
+                              ("1002", "Doorstroomtoets", "lezen", "<1F"),
+                              header="leerlingnummer;toets;domein;datum;referentieniveau"))
+    assert "imported: 2 (new: 2, updated: 0)" in run(path)
+    assert sorted(StandardisedResult.objects.values_list("student__student_number", "level", "reference_level")) == [
+        ("1001", None, "2F"), ("1002", None, "<1F")]
+    nothing = tmp_path / "geen-resultaat.csv"
+    nothing.write_text(cito_file(clock, ("1001", "Doorstroomtoets", "lezen"),
+                                 header="leerlingnummer;toets;domein;datum"))
+    assert "Required columns are missing: niveau" in rejected(nothing, "--kind", "standardised")
