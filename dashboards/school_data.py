@@ -67,8 +67,8 @@ class SchoolData:
         )
         scores = defaultdict(list)
         for student_id, day, grade, weight in () if not with_scores else (
-            Score.objects.filter(student__school=school, student__is_active=True,
-                                 date__gte=year.start, date__lte=today)
+            Score.objects.report_grades(year.start, today)
+            .filter(student__school=school, student__is_active=True)
             .order_by("date").values_list("student_id", "date", "grade", "weight")
         ):
             scores[student_id].append((day, grade, weight))

@@ -78,13 +78,18 @@ def _weighted(scores):
 def goal_averages(plan, on):
     """(before, after) for the plan's goal subject: the weighted average of the school year up
     to the day before the plan started, and of the school year of `on` up to and including
-    `on`. None where there is no subject or no grade; one query."""
+    `on`. None where there is no subject or no grade; one query. Report grades only (marks
+    are never averaged; school-exam grades count in a year without any report grade)."""
     if plan.goal_subject_id is None:
         return None, None
     start_year, on_year = SchoolYear.of(plan.started_on), SchoolYear.of(on)
-    scores = list(Score.objects.filter(student_id=plan.student_id, subject_id=plan.goal_subject_id,
-                                       date__gte=min(start_year.start, on_year.start), date__lte=on)
-                  .order_by().values_list("date", "grade", "weight"))
+    rows = list(Score.objects.grades().filter(student_id=plan.student_id,
+                                              date__gte=min(start_year.start, on_year.start), date__lte=on)
+                .order_by().values_list("date", "grade", "weight", "is_school_exam", "subject_id"))
+    with_report = {SchoolYear.of(day).start_year for day, _g, _w, exam, _s in rows if not exam}
+    scores = [(day, grade, weight) for day, grade, weight, exam, subject in rows
+              if subject == plan.goal_subject_id
+              and (not exam or SchoolYear.of(day).start_year not in with_report)]
     before = [s for s in scores if s[0] in start_year and s[0] < plan.started_on]
     after = [s for s in scores if s[0] in on_year]
     return _weighted(before), _weighted(after)

@@ -9,6 +9,7 @@ are stored (flag reasons, audit summaries) are written in the school's language 
     >>> number(1234, 0)        '1.234'
     >>> percent(33.333)        '33,3 %'
     >>> money(12345.5)         '12.345,50'
+    >>> grade(Decimal("6.50")) '6,5'   (grade(Decimal("6.75")) '6,75')
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +40,19 @@ def number(value, places=1, *, grouping=True, trim=False, language=None):
     text = f"{value:,.{places}f}" if grouping else f"{value:.{places}f}"
     decimal, thousands = _separators(language or get_language() or "nl")
     return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+
+def grade_places(value):
+    """The decimals a grade is written with: one (6,5; 7,0), two when it has hundredths (6,75)."""
+    value = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return 1 if value == value.quantize(Decimal("0.1")) else 2
+
+
+def grade(value, *, language=None):
+    """A grade as a report writes it: '6,5', '7,0', and '6,75' for a grade given to the hundredth."""
+    if value is None or value == "":
+        return DASH
+    return number(value, grade_places(value), language=language)
 
 
 def percent(value, places=1, *, language=None):

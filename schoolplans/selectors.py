@@ -63,7 +63,7 @@ def schoolscan(school, on):
         rows.append(group)
 
     year = SchoolYear.of(on)
-    averages = (Score.objects.filter(student__in=students, date__gte=year.start, date__lte=on)
+    averages = (Score.objects.report_grades(year.start, on).filter(student__in=students)
                 .values("student", "student__level", "student__leerjaar", "subject__name")
                 .annotate(points=Sum(F("grade") * F("weight")), weight=Sum("weight")))
     per_subject = defaultdict(lambda: [0, 0])

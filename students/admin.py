@@ -31,7 +31,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(admin.ModelAdmin):
-    list_display = ["student", "subject", "test", "date", "grade", "weight", "period"]
+    list_display = ["student", "subject", "test", "date", "grade", "mark", "is_school_exam", "weight", "period"]
     list_filter = ["subject__school"]
     search_fields = ["student__student_number", "test"]
     raw_id_fields = ["student", "subject"]
@@ -40,7 +40,7 @@ class ScoreAdmin(admin.ModelAdmin):
 
 @admin.register(StandardisedResult)
 class StandardisedResultAdmin(admin.ModelAdmin):
-    list_display = ["student", "domain", "test", "date", "level", "ability"]
+    list_display = ["student", "domain", "test", "date", "level", "reference_level", "level_advice", "ability"]
     raw_id_fields = ["student"]
 
 

@@ -94,12 +94,16 @@ def student_record(student):
             .order_by("started_on", "pk")
         ],
         "scores": [
-            {"subject": s.subject.name, "test": s.test, "date": s.date, "grade": s.grade,
+            {"subject": s.subject.name, "test": s.test, "date": s.date,
+             "grade": _as_written(s.grade),
+             "mark": s.get_mark_display(), "school_exam": s.is_school_exam,
              "weight": s.weight, "period": s.period}
             for s in Score.objects.filter(student=student).select_related("subject").order_by("date", "pk")
         ],
         "standardised_results": [
-            {"test": r.test, "domain": r.domain, "date": r.date, "level": r.level, "ability": r.ability}
+            {"test": r.test, "domain": r.domain, "date": r.date, "level": r.level,
+             "reference_level": r.reference_level, "level_advice": r.level_advice_label,
+             "ability": r.ability}
             for r in StandardisedResult.objects.filter(student=student).order_by("date", "pk")
         ],
         "signals": [
@@ -168,6 +172,11 @@ def student_record(student):
         ],
     })
     return record
+
+
+def _as_written(grade):
+    """A stored grade with the decimals it was given: 6,50 is 6,5, 6,75 stays 6,75."""
+    return None if grade is None else grade.quantize(Decimal(1).scaleb(-numbers.grade_places(grade)))
 
 
 def _csv_value(value):

@@ -6,13 +6,25 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from portal import access
+from portal import access, numbers
 from portal.models import Role, User
 from portal.schoolyear import week_start
 
 from . import hooks
 from .flags.selectors import with_risk
-from .models import Category, Conversation, ReviewItem, Score, Severity, Signal, Student, WeekNote
+from .models import (
+    Category,
+    Conversation,
+    ResultKind,
+    ReviewItem,
+    Score,
+    Severity,
+    Signal,
+    StandardisedResult,
+    Student,
+    WeekNote,
+)
+from .wording import ROMAN
 
 SORTS = {
     "naam": ("family_name", "given_name"),
@@ -177,10 +189,50 @@ def timeline(student):
     return events
 
 
-def score_charts(student, year):
-    """Per subject with grades this school year: the grades, the pass line (5,5), the aim
-    line of a plan with a goal for that subject, and where plans started and ended. Days
-    count from 1 August so the charts of one student share their x-axis."""
+PASS = Decimal("5.5")
+
+
+def _row(score):
+    """One result as the tables show it: a grade as written (6,5; 6,75) or the mark's word."""
+    return {"date": score.date.strftime("%d-%m-%Y"), "test": score.test, "weight": float(score.weight),
+            "text": numbers.grade(score.grade) if score.grade is not None else score.get_mark_display(),
+            "is_mark": score.grade is None,
+            "insufficient": score.grade < PASS if score.grade is not None else score.mark == "o"}
+
+
+def student_results(student, year):
+    """What the student page shows of a student's results: `charts` (report grades this school
+    year per subject, for the charts: see score_charts), `marks` (subjects with qualitative
+    results, such as LO, or with marks only: the latest result first), `school_exam` (SE/PTA
+    results, in a table of their own) and `standardised` (Cito/LVS results of every year). A
+    mark is never drawn or averaged as a grade. Two queries, plus the plans for the charts."""
+    by_subject, exam = {}, []
+    for score in (Score.objects.filter(student=student, date__range=(year.start, year.end))
+                  .select_related("subject").order_by("subject__name", "date", "pk")):
+        if score.is_school_exam:
+            exam.append({"subject": score.subject.name, **_row(score)})
+        else:
+            by_subject.setdefault(score.subject, []).append(score)
+    graded, marks = {}, []
+    for subject, scores in by_subject.items():
+        if subject.result_kind == ResultKind.QUALITATIVE or all(s.grade is None for s in scores):
+            rows = [_row(s) for s in reversed(scores)]
+            marks.append({"subject": subject.name, "latest": rows[0], "earlier": rows[1:]})
+        else:
+            graded[subject] = scores
+    standardised = [
+        {"date": r.date, "test": r.test, "domain": r.domain, "level": ROMAN.get(r.level, ""),
+         "reference_level": r.reference_level, "level_advice": r.level_advice_label, "ability": r.ability}
+        for r in StandardisedResult.objects.filter(student=student).order_by("-date", "domain", "pk")]
+    return {"charts": score_charts(student, year, graded), "marks": marks, "school_exam": exam,
+            "standardised": standardised}
+
+
+def score_charts(student, year, graded):
+    """Per subject with report grades this school year (`graded`: {subject: its scores}): the
+    grades, the pass line (5,5), the aim line of a plan with a goal for that subject, and where
+    plans started and ended; the table beside each chart also lists the subject's marks (inh,
+    vr). Days count from 1 August so the charts of one student share their x-axis."""
 
     def day(d):
         return (d - year.start).days
@@ -188,13 +240,12 @@ def score_charts(student, year):
     plans = [p for p in plans_of(student).filter(started_on__lte=year.end)
              .select_related("goal_subject") if (p.ended_on or year.end) >= year.start]
     charts = {}
-    for score in (Score.objects.filter(student=student, date__range=(year.start, year.end))
-                  .select_related("subject").order_by("subject__name", "date")):
-        chart = charts.setdefault(score.subject_id, {
-            "subject": score.subject.name, "points": [], "aims": [], "markers": []})
-        chart["points"].append({"x": day(score.date), "y": float(score.grade), "test": score.test,
-                                "date": score.date.strftime("%d-%m-%Y"),
-                                "weight": float(score.weight), "insufficient": score.grade < Decimal("5.5")})
+    for subject, scores in graded.items():
+        charts[subject.pk] = {
+            "subject": subject.name, "aims": [], "markers": [], "rows": [_row(s) for s in scores],
+            "points": [{"x": day(s.date), "y": float(s.grade), "text": numbers.grade(s.grade),
+                        "test": s.test, "insufficient": s.grade < PASS}
+                       for s in scores if s.grade is not None]}
     for subject_id, chart in charts.items():
         for plan in plans:
             if plan.goal_subject_id not in (None, subject_id):

@@ -204,6 +204,9 @@ def record_week(*, author, week, entries):
 SIGNAL_FIELDS = ("severity", "subject_id", "note", "author_id")
 
 
+SCORE_VALUES = ["grade", "mark", "is_school_exam", "weight", "period"]
+
+
 @transaction.atomic
 def upsert_scores(*, rows):
     """Insert or update scores by their natural key (student, subject, test, date).
@@ -223,11 +226,12 @@ def upsert_scores(*, rows):
         current = existing.get((row.student_id, row.subject_id, row.test, row.date))
         if current is None:
             create.append(row)
-        elif (current.grade, current.weight, current.period) != (row.grade, row.weight, row.period):
-            current.grade, current.weight, current.period = row.grade, row.weight, row.period
+        elif any(getattr(current, f) != getattr(row, f) for f in SCORE_VALUES):
+            for f in SCORE_VALUES:
+                setattr(current, f, getattr(row, f))
             update.append(current)
         else:
             unchanged += 1
     Score.objects.bulk_create(create, batch_size=2000)
-    Score.objects.bulk_update(update, ["grade", "weight", "period"], batch_size=2000)
+    Score.objects.bulk_update(update, SCORE_VALUES, batch_size=2000)
     return len(create), len(update), unchanged

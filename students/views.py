@@ -61,7 +61,7 @@ def student_detail(request, pk):
         "student": student, "can_edit": can_edit, "today": today,
         "can_record": conversations.can_record_conversation(request.user, student),
         "timeline": selectors.timeline(student),
-        "charts": selectors.score_charts(student, SchoolYear.of(today)),
+        **selectors.student_results(student, SchoolYear.of(today)),
         "plans": selectors.plans_of(student).select_related("goal_subject", "responsible"),
         "conversations": conversations.conversations_for(student),
         "can_export": privacy.can_export(request.user, student),

@@ -12,7 +12,18 @@ from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from portal.schoolyear import SchoolYear, week_start
 from students import meetings
 from students import services as student_services
-from students.models import Category, Flag, FlagEvent, Score, Severity, Student, Subject, TeamReview
+from students.models import (
+    Category,
+    Flag,
+    FlagEvent,
+    Mark,
+    ResultKind,
+    Score,
+    Severity,
+    Student,
+    Subject,
+    TeamReview,
+)
 from students.risk.flagging import flag_students
 from students.services import WeekEntry
 
@@ -23,6 +34,15 @@ GRADED = ["ne", "en", "wi", "fa", "du", "gs", "ak", "bi", "na", "sk", "ec", "lo"
 
 def _grade(value):
     return Decimal(str(min(10.0, max(1.0, round(value, 1)))))
+
+
+def _mark(value, n, number):
+    """LO is marked, not graded: O, V, G or ZG from the same draw, and now and then a test not
+    yet made (inh)."""
+    if (n + number) % 17 == 0:
+        return Mark.PENDING
+    return (Mark.INSUFFICIENT if value < 5.5 else Mark.SUFFICIENT if value < 7.5
+            else Mark.GOOD if value < 8.5 else Mark.VERY_GOOD)
 
 
 def _slide(n, week_index, start):
@@ -146,8 +166,11 @@ def school_year_so_far(school, year, today, rng):
                 value = profile["base"] + profile["offsets"][subject.pk] + rng.gauss(0, 0.6)
                 if profile["weak"] == subject:
                     value -= _slide(n, index % 3 + 3 * n, profile["start"])
-                scores.append(Score(student=student, subject=subject, test=f"Toets {n + 1}",
-                                    date=day, grade=_grade(value), weight=Decimal(1 + (n % 3 == 2)),
+                marked = subject.result_kind == ResultKind.QUALITATIVE
+                scores.append(Score(student=student, subject=subject, test=f"Toets {n + 1}", date=day,
+                                    grade=None if marked else _grade(value),
+                                    mark=_mark(value, n, int(student.student_number)) if marked else "",
+                                    weight=Decimal(1 + (n % 3 == 2)),
                                     period="P1" if day.month >= 8 else "P2"))
     student_services.upsert_scores(rows=scores)
     # Weekly signals, recorded by each mentor for their group.

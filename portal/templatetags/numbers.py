@@ -1,6 +1,7 @@
 """The number formatter of portal.numbers in templates: {% load numbers %}.
 
     {{ grade|number }}        5,5        ({{ x|number:2 }} two decimals; number:"-1" drops ",0")
+    {{ score.grade|grade }}   6,5 or 6,75 (a grade: one decimal, two when given to the hundredth)
     {{ share|percent }}       33,3 %
     {{ amount|money }}        12.345,50
 """
@@ -25,6 +26,11 @@ def _safely(write, value, *args, **kwargs):
 def number(value, places=1):
     places = int(places)
     return _safely(numbers.number, value, abs(places), trim=places < 0)
+
+
+@register.filter
+def grade(value):
+    return _safely(numbers.grade, value)
 
 
 @register.filter

@@ -74,7 +74,7 @@
               label: (item) => {
                 const raw = item.raw;
                 if (raw.kind) return (raw.kind === "start" ? "▲ " : "▼ ") + raw.title;
-                if (raw.test) return raw.test + ": " + comma(raw.y.toFixed(1));
+                if (raw.test) return raw.test + ": " + (raw.text || comma(raw.y.toFixed(1)));
                 return item.dataset.label;
               },
             },

@@ -63,7 +63,7 @@ class NormForm(_TunableForm):
     fieldsets = (
         (_("Promoted when"),
          ["max_below_55", "max_below_55_with_compensation", "compensation_average",
-          "max_tekortpunten", "min_grade", "core_max_below_55"]),
+          "max_tekortpunten", "min_grade", "core_max_below_55", "max_marks_below_voldoende"]),
         (_("Not promoted when more than"), ["max_below_55_discuss", "max_tekortpunten_discuss"]),
     )
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from ..models import ColumnMapping, ImportJob, Score, StandardisedResult
 from .columns import Column, key, plan_columns
 from .staging import Target
-from .values import CITO_LEVELS
+from .values import CITO_LEVELS, REFERENCE_KEYS
 
 GRADES, STANDARDISED = "grades", "standardised"
 SCORE_KINDS = {GRADES: gettext_lazy("grades (cijferlijst)"),
@@ -31,10 +31,13 @@ SCORE_COLUMNS = {
                ("vak", "vakcode", "vaknaam", "vakafkorting", "subject", "course"), required=True),
         _TEST,
         _DATE,
-        Column("grade", gettext_lazy("grade"), ("cijfer", "resultaat", "score", "grade", "result"),
-               required=True),
+        Column("grade", gettext_lazy("grade or mark"),
+               ("cijfer", "resultaat", "score", "beoordeling", "grade", "result"), required=True),
         Column("weight", gettext_lazy("weight"), ("weging", "weegfactor", "gewicht", "weight")),
         Column("period", gettext_lazy("period"), ("periode", "rapportperiode", "period", "term")),
+        Column("test_kind", gettext_lazy("kind of test (SE/PTA: school exam)"),
+               ("toetssoort", "soort", "soort toets", "toetstype", "type", "cijfersoort",
+                "kind of test", "test type")),
     ),
     STANDARDISED: (
         _STUDENT_NUMBER,
@@ -43,23 +46,33 @@ SCORE_COLUMNS = {
                ("domein", "onderdeel", "toetsonderdeel", "leergebied", "vakgebied", "domain"),
                required=True),
         _DATE,
-        Column("level", gettext_lazy("level (I–V or A–E)"), ("niveau", "niveauwaarde", "level"),
-               required=True),
+        Column("level", gettext_lazy("level (I–V, A–E, 1F/2F/1S or a level advice)"),
+               ("niveau", "niveauwaarde", "level")),
+        Column("reference_level", gettext_lazy("reference level (1F, 2F, 1S …)"),
+               ("referentieniveau", "refniveau", "beheersingsniveau", "reference level")),
+        Column("level_advice", gettext_lazy("level advice (havo, havo/vwo …)"),
+               ("niveauadvies", "advies", "toetsadvies", "level advice")),
         Column("ability", gettext_lazy("ability score"),
                ("vaardigheidsscore", "vs", "vaardigheid", "ability score", "ability", "score")),
     ),
 }
+# A standardised-test file needs at least one of these columns (each row at least one value);
+# without any, the niveau column is the one reported missing.
+RESULT_FIELDS = ("level", "reference_level", "level_advice", "ability")
 # Headers only a grade export has, and headers only a standardised-test export has.
 _GRADE_EVIDENCE = {key(h) for h in ("cijfer", "resultaat", "grade", "weging", "weegfactor", "vak",
                                      "vakcode", "vaknaam")}
 _STANDARDISED_EVIDENCE = {key(h) for h in ("vaardigheidsscore", "vs", "vaardigheid", "ability",
-                                            "domein", "onderdeel", "toetsonderdeel", "niveauwaarde")}
+                                            "domein", "onderdeel", "toetsonderdeel", "niveauwaarde",
+                                            "referentieniveau", "beheersingsniveau", "niveauadvies")}
+_LEVEL_VALUES = {*CITO_LEVELS, *REFERENCE_KEYS}  # a niveau column holding these is a test's
 
 TARGETS = {
-    GRADES: Target(Score, ("student", "subject", "test", "date"), ("grade", "weight", "period"),
-                   "cijfers"),
+    GRADES: Target(Score, ("student", "subject", "test", "date"),
+                   ("grade", "mark", "is_school_exam", "weight", "period"), "cijfers"),
     STANDARDISED: Target(StandardisedResult, ("student", "domain", "test", "date"),
-                         ("level", "ability"), "toetsresultaten (LVS)"),
+                         ("level", "reference_level", "level_advice", "ability"),
+                         "toetsresultaten (LVS)"),
 }
 
 
@@ -73,7 +86,10 @@ def plan_score_columns(header, first_rows=(), *, kind=None, saved=None, columns=
     saved = saved or {}
     if kind not in SCORE_COLUMNS:
         kind = _detect_kind([key(h) for h in header], first_rows, saved)
-    return plan_columns(kind, header, SCORE_COLUMNS[kind], saved=saved.get(kind), chosen=columns)
+    plan = plan_columns(kind, header, SCORE_COLUMNS[kind], saved=saved.get(kind), chosen=columns)
+    if kind == STANDARDISED and not any(f in plan.columns for f in RESULT_FIELDS):
+        plan.missing.append(next(c for c in SCORE_COLUMNS[kind] if c.field == "level"))
+    return plan
 
 
 def _detect_kind(keys, first_rows, saved):
@@ -82,10 +98,11 @@ def _detect_kind(keys, first_rows, saved):
             return kind
     grade_evidence = _GRADE_EVIDENCE.intersection(keys)
     standardised_evidence = _STANDARDISED_EVIDENCE.intersection(keys)
-    for index, name in enumerate(keys):  # a niveau column holding I–V or A–E, not havo or vwo
+    for index, name in enumerate(keys):  # a niveau column holding I–V, A–E or 1F, not havo or vwo
         if name in ("niveau", "level"):
-            values = [key(cells[index]) for _row, cells in first_rows if index < len(cells) and cells[index]]
-            if values and all(v in CITO_LEVELS for v in values):
+            values = [cells[index].strip().lower().replace(" ", "") for _row, cells in first_rows
+                      if index < len(cells) and cells[index].strip()]
+            if values and all(v in _LEVEL_VALUES or key(v) in CITO_LEVELS for v in values):
                 standardised_evidence.add(name)
     return STANDARDISED if standardised_evidence and not grade_evidence else GRADES
 

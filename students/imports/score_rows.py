@@ -12,12 +12,27 @@ from ..models import Student, Subject
 from ..subjects.standard import standard_spellings
 from .columns import key
 from .results import Checked, ChunkErrors
-from .score_columns import GRADES, SCORE_COLUMNS, TARGETS
-from .values import parse_ability, parse_cito_level, parse_grade, parse_score_date, parse_weight
+from .score_columns import GRADES, RESULT_FIELDS, SCORE_COLUMNS, TARGETS
+from .values import (
+    is_school_exam_code,
+    parse_ability,
+    parse_cito_level,
+    parse_level_advice,
+    parse_reference_level,
+    parse_result,
+    parse_score_date,
+    parse_test_kind,
+    parse_weight,
+)
 
 _PARSE_CACHE_LIMIT = 200_000  # distinct values remembered per column, to keep memory bounded
 _FILE_FIELD = {"student": "student_number"}  # model field → file field, where they differ
-_DEFAULTS = {"weight": "1.0", "period": "", "ability": None}  # for a column the file lacks
+# For a column the file lacks (or a cell it leaves empty, where the field is spread below).
+_DEFAULTS = {"weight": "1.0", "period": "", "ability": None, "mark": "", "is_school_exam": False,
+             "level": None, "reference_level": "", "level_advice": ""}
+# A file column whose one parse gives several model fields: grade → a grade or a mark;
+# niveau → a level I–V, a reference level or a level advice.
+_SPREAD = {"grade": ("grade", "mark"), "level": ("level", "reference_level", "level_advice")}
 
 
 class Lookup:
@@ -98,14 +113,17 @@ class ScoreRows:
         self.db_columns = [meta.get_field(f).column for f in self.target.fields]
         self.parsers = {"student_number": Lookup.students(school), "date": parse_score_date}
         if plan.kind == GRADES:
-            self.parsers.update(subject=subjects or Lookup.subjects(school), grade=parse_grade,
-                                weight=parse_weight)
+            self.parsers.update(subject=subjects or Lookup.subjects(school), grade=parse_result,
+                                weight=parse_weight, test_kind=parse_test_kind)
         else:
-            self.parsers.update(level=parse_cito_level, ability=parse_ability)
+            self.parsers.update(level=parse_cito_level, reference_level=parse_reference_level,
+                                level_advice=parse_level_advice, ability=parse_ability)
         self.max_length = {f: meta.get_field(f).max_length for f in ("test", "period", "domain")
                            if f in plan.columns}
         self._cache = {f: {} for f in self.parsers}
+        self._school_exam_tests = {}
         self._seen = SeenKeys()
+        self.tally = {}  # what kinds of result the good rows hold, for the preview
 
     def check(self, frame, *, find_duplicates=True):
         """Check one chunk (from reading.Table.chunks): the good rows as database columns, the
@@ -133,6 +151,13 @@ class ScoreRows:
                 values[column.field], reasons[column.field] = self._parse(column.field, text)
             else:
                 values[column.field], reasons[column.field] = text, self._check_text(column, text)
+        for field_name in _SPREAD:
+            if isinstance(values.get(field_name), dict):
+                self._spread(values.pop(field_name), values, reasons)
+        if self.kind == GRADES:
+            values["is_school_exam"] = self._school_exam(cells["test"], values.pop("test_kind", None))
+        else:
+            self._combine_levels(values, reasons)
         if find_duplicates and len(frame):
             self._mark_duplicates(frame.index, values, reasons)
         failed = pd.concat([r.notna() for r in reasons.values()], axis=1).any(axis=1).to_numpy()
@@ -140,17 +165,20 @@ class ScoreRows:
         for name, db_column in zip(self.target.fields, self.db_columns):
             file_field = _FILE_FIELD.get(name, name)
             ready[db_column] = values[file_field][~failed] if file_field in values else _DEFAULTS[name]
-        for db_column in ("student_id", "subject_id", "level"):
+        for db_column in ("student_id", "subject_id"):
             if db_column in ready:
                 ready[db_column] = ready[db_column].astype("int64")
-        if "ability" in ready:
-            ready["ability"] = ready["ability"].astype("Int64")
+        for db_column in ("level", "ability"):
+            if db_column in ready:
+                ready[db_column] = ready[db_column].astype("Int64")
+        self._count(ready)
         problems = [(position, self.header[self.columns[c.field]], cells[c.field], reasons[c.field])
                     for position, c in enumerate(self.fields)]
         return Checked(ready, ChunkErrors(problems), len(frame), int(failed.sum()))
 
     def _parse(self, field_name, text):
-        """(values, reasons) of a column, each distinct value parsed once."""
+        """(values, reasons) of a column, each distinct value parsed once. The values of a
+        column that gives several fields (_SPREAD) are {field: values}."""
         cache, parse = self._cache[field_name], self.parsers[field_name]
         uniques = text.unique()
         if len(cache) + len(uniques) > _PARSE_CACHE_LIMIT:
@@ -158,8 +186,82 @@ class ScoreRows:
         for value in uniques:
             if value not in cache:
                 cache[value] = parse(value)
-        return (text.map({v: cache[v][0] for v in uniques}).astype(object),
-                text.map({v: cache[v][1] for v in uniques}).astype(object))
+        reasons = text.map({v: cache[v][1] for v in uniques}).astype(object)
+        if field_name not in _SPREAD:
+            return text.map({v: cache[v][0] for v in uniques}).astype(object), reasons
+        fields = _SPREAD[field_name]
+        empty = tuple(_DEFAULTS.get(f) for f in fields)
+        return {f: text.map({v: (cache[v][0] or empty)[i] for v in uniques}).astype(object)
+                for i, f in enumerate(fields)}, reasons
+
+    def _school_exam(self, tests, kinds):
+        """School-exam grades: a kind of test that says SE/PTA, or a test code starting with one."""
+        cache = self._school_exam_tests
+        uniques = tests.unique()
+        if len(cache) + len(uniques) > _PARSE_CACHE_LIMIT:
+            cache.clear()
+        for value in uniques:
+            if value not in cache:
+                cache[value] = is_school_exam_code(value)
+        by_code = tests.map({v: cache[v] for v in uniques}).astype(bool)
+        return by_code if kinds is None else by_code | kinds.eq(True)
+
+    @staticmethod
+    def _spread(parts, values, reasons):
+        """The fields one column gave; where the file also has a column of its own for one of
+        them (a referentieniveau beside the niveau), that column's value wins where given, and
+        two different values are an error on it."""
+        for field_name, given in parts.items():
+            own = values.get(field_name)
+            if own is None:
+                values[field_name] = given
+                continue
+            has_own, has_given = own.notna() & (own != ""), given.notna() & (given != "")
+            clash = has_own & has_given & (own != given)
+            if clash.any():
+                column = reasons[field_name].copy()
+                column[clash & column.isna()] = _(
+                    "The niveau column of this row gives another value; make them agree or leave "
+                    "one of them empty.")
+                reasons[field_name] = column
+            values[field_name] = own.where(has_own, given)
+
+    def _combine_levels(self, values, reasons):
+        """A row of a standardised-test file needs at least one result: a level, a reference
+        level, a level advice or an ability score."""
+        present = [f for f in RESULT_FIELDS if f in self.columns]
+        if not present:
+            return
+        nothing = pd.Series(True, index=values[present[0]].index)
+        for field_name in RESULT_FIELDS:
+            if field_name in values:
+                value = values[field_name]
+                nothing &= value.isna() | (value == "")
+            if field_name in reasons:
+                nothing &= reasons[field_name].isna()  # a bad value is named as such
+        if nothing.any():
+            where = present[0]
+            column = reasons[where].copy()
+            column[nothing & column.isna()] = _(
+                "No result: give a level (I–V or A–E), a reference level (1F, 2F, 1S …), a level "
+                "advice (havo …) or an ability score.")
+            reasons[where] = column
+
+    def _count(self, ready):
+        """Add the good rows' kinds of result to the tally the preview shows."""
+        if self.kind == GRADES:
+            counts = {"grades": int(ready["grade"].notna().sum()),
+                      "school_exam": int(ready["is_school_exam"].sum())}
+            for mark, n in ready.loc[ready["mark"] != "", "mark"].value_counts().items():
+                counts[f"mark_{mark}"] = int(n)
+        else:
+            counts = {"levels": int(ready["level"].notna().sum()),
+                      "reference_levels": int((ready["reference_level"] != "").sum()),
+                      "level_advice": int((ready["level_advice"] != "").sum()),
+                      "ability": int(ready["ability"].notna().sum())}
+        for name, n in counts.items():
+            if n:
+                self.tally[name] = self.tally.get(name, 0) + n
 
     def _check_text(self, column, text):
         top = self.max_length[column.field]

@@ -9,6 +9,7 @@ a grade file names that the school does not know are the leader's choice (new_su
 """
 
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from portal import audit
 from portal.queueing import queue_after_commit, run_here, task_named
@@ -58,8 +59,11 @@ class ScoreKind(pipeline.Kind):
 
     def staging(self, checker, *, school):
         if isinstance(checker, new_subjects.NewSubjectRows):
-            return new_subjects.NewSubjectStaging(checker.target, checker.new_subjects)
-        return Staging(checker.target)
+            stage = new_subjects.NewSubjectStaging(checker.target, checker.new_subjects)
+        else:
+            stage = Staging(checker.target)
+        stage.rows = getattr(checker, "rows", checker)  # the ScoreRows whose tally the summary reports
+        return stage
 
     def refusal(self, checker):
         if isinstance(checker, new_subjects.NewSubjectRows):
@@ -67,9 +71,12 @@ class ScoreKind(pipeline.Kind):
         return ""
 
     def details(self, plan, stage):
+        if stage is None:
+            return {}
+        details = {"results": stage.rows.tally}
         if isinstance(stage, new_subjects.NewSubjectStaging):
-            return stage.new_subjects.summary()
-        return {}
+            details.update(stage.new_subjects.summary())
+        return details
 
     def written(self, result, *, school, actor, checker):
         if result.imported:
@@ -82,6 +89,37 @@ class ScoreKind(pipeline.Kind):
 
 
 KIND = ScoreKind()
+
+# How the preview and the command name the kinds of result a file holds.
+_MARK_CODES = {"o": "O", "v": "V", "g": "G", "zg": "ZG", "vr": "vr", "inh": "inh"}
+
+
+def describe_results(tally):
+    """['120 grades', 'of which 12 school-exam grades (SE/PTA)', '8 marks (V 5, vr 2, inh 1)', …]
+    from the tally of a checked file (summary["results"])."""
+    if not tally:
+        return []
+    words = []
+    if tally.get("grades"):
+        words.append(ngettext("%(n)s grade", "%(n)s grades", tally["grades"]) % {"n": tally["grades"]})
+    marks = [(code, tally.get(f"mark_{value}", 0)) for value, code in _MARK_CODES.items()]
+    total = sum(n for _code, n in marks)
+    if total:
+        words.append(ngettext("%(n)s mark (%(marks)s)", "%(n)s marks (%(marks)s)", total) % {
+            "n": total, "marks": ", ".join(f"{code} {n}" for code, n in marks if n)})
+    if tally.get("school_exam"):
+        words.append(ngettext("%(n)s school-exam result (SE/PTA)", "%(n)s school-exam results (SE/PTA)",
+                              tally["school_exam"]) % {"n": tally["school_exam"]})
+    for name, count in (
+            ("levels", lambda n: ngettext("%(n)s level I–V or A–E", "%(n)s levels I–V or A–E", n)),
+            ("reference_levels", lambda n: ngettext("%(n)s reference level (1F, 2F, 1S …)",
+                                                    "%(n)s reference levels (1F, 2F, 1S …)", n)),
+            ("level_advice", lambda n: ngettext("%(n)s level advice (havo …)",
+                                                "%(n)s level advices (havo …)", n)),
+            ("ability", lambda n: ngettext("%(n)s ability score", "%(n)s ability scores", n))):
+        if tally.get(name):
+            words.append(count(tally[name]) % {"n": tally[name]})
+    return words
 
 
 def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=False, kind=None,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import MAX_LEERJAAR, Level, Student
+from ..models import MAX_LEERJAAR, Level, Mark, ReferenceLevel, Student
 from .columns import key
 
 LEVEL_SPELLINGS = {
@@ -36,8 +36,28 @@ EARLIEST_SCORE_DATE = date(2000, 1, 1)
 CITO_LEVELS = {**{roman: n for n, roman in enumerate(("i", "ii", "iii", "iv", "v"), start=1)},
                **{letter: n for n, letter in enumerate("abcde", start=1)}}
 GRADE_TEXT = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
+# Marks written instead of a grade, in their usual spellings (any case; "-" is a test not made).
+MARK_SPELLINGS = {
+    Mark.INSUFFICIENT: ("o", "onv", "onvoldoende"),
+    Mark.SUFFICIENT: ("v", "vold", "voldoende"),
+    Mark.GOOD: ("g", "goed"),
+    Mark.VERY_GOOD: ("zg", "zeer goed"),
+    Mark.EXEMPT: ("vr", "vrij", "vrijstelling", "vrijgesteld"),
+    Mark.PENDING: ("inh", "inhalen", "nog inhalen", "nog in te halen", "ng", "niet gemaakt"),
+}
+NOT_MADE = {"-", "–", "—"}
+# A school-exam grade: a test code starting with SE or PTA (not "september"), or a kind of test
+# written as schoolexamen; a central-exam grade is not a school result.
+SCHOOL_EXAM_CODE = re.compile(r"^\s*(?:se|pta)(?![a-z])", re.IGNORECASE)
+SCHOOL_EXAM_WORDS = ("schoolexamen", "pta")
+CENTRAL_EXAM = {"ce", "cse", "centraalexamen", "centraalschriftelijkexamen"}
 WEIGHT_TEXT = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
 
+MARK_KEYS = {key(s): mark for mark, spellings in MARK_SPELLINGS.items() for s in spellings}
+REFERENCE_KEYS = {**{level.value.lower(): level for level in ReferenceLevel if level != ReferenceLevel.BELOW_1F},
+                  **{spelling: ReferenceLevel.BELOW_1F
+                     for spelling in ("<1f", "onder1f", "lagerdan1f", "niet1f", "1fnietbehaald")}}
+REFERENCE_TEXT = re.compile(r"^\d[fs]\W*$", re.IGNORECASE)  # looks like a reference level: 2F+, 2S
 LEVEL_KEYS = {key(s): level for level, spellings in LEVEL_SPELLINGS.items()
               for s in (*spellings, level.value)}
 SEX_KEYS = {key(s): sex for sex, spellings in SEX_SPELLINGS.items() for s in spellings}
@@ -106,7 +126,7 @@ def parse_sex(text):
 
 
 def parse_grade(text):
-    """('5.5', None) for '5,5' or '5.5': between 1 and 10, at most one decimal; else (None, reason)."""
+    """('6.75', None) for '6,75' or '6.75': between 1 and 10, at most two decimals; else (None, reason)."""
     if not text:
         return None, _("Required; this cell is empty.")
     if not GRADE_TEXT.match(text):
@@ -114,9 +134,37 @@ def parse_grade(text):
     grade = Decimal(text.replace(",", "."))
     if not Decimal(1) <= grade <= Decimal(10):
         return None, _("A grade lies between 1 and 10.")
-    if grade != grade.quantize(Decimal("0.1")):
-        return None, _("Give the grade with at most one decimal, for example 6,8.")
-    return f"{grade:.1f}", None
+    if grade != grade.quantize(Decimal("0.01")):
+        return None, _("Give the grade with at most two decimals, for example 6,75.")
+    return f"{grade:.2f}", None
+
+
+def parse_result(text):
+    """((grade, mark), None): a grade as parse_grade gives it and no mark, or no grade and a
+    mark (O, V, G, ZG, vr, inh as Mark values); else (None, reason)."""
+    if text and not GRADE_TEXT.match(text):
+        mark = MARK_KEYS.get(key(text)) or (Mark.PENDING if text in NOT_MADE else None)
+        if mark is not None:
+            return (None, mark.value), None
+        return None, _("Not a grade or a mark; write a number from 1 to 10 (for example 6,75) or "
+                       "O, V, G, ZG (onvoldoende to zeer goed), vr (vrijstelling) or inh (not yet made).")
+    grade, reason = parse_grade(text)
+    return (None if reason else (grade, "")), reason
+
+
+def is_school_exam_code(text):
+    """A test code such as SE1, SE-2, PTA 401 or 'PTA toets' marks a school-exam grade."""
+    return bool(SCHOOL_EXAM_CODE.match(text))
+
+
+def parse_test_kind(text):
+    """(True, None) for a school-exam grade (SE, PTA, schoolexamen), (False, None) for any other
+    kind of test (toets, proefwerk, SO, rapport … or empty); a central-exam grade is refused."""
+    name = key(text)
+    if name in CENTRAL_EXAM:
+        return None, _("A central-exam grade (CE) is not a school result; leave these rows out "
+                       "of the file.")
+    return (is_school_exam_code(text) or name.startswith(SCHOOL_EXAM_WORDS)), None
 
 
 def parse_weight(text):
@@ -142,14 +190,49 @@ def parse_score_date(text):
     return value.isoformat(), None
 
 
-def parse_cito_level(text):
-    """(1–5, None) for I–V or A–E (I = A = 1, the highest); else (None, reason)."""
+def parse_reference_level(text):
+    """(ReferenceLevel value, None) for 1F, 2F, 3F, 4F, 1S or <1F (any case, spaces); else reason."""
     if not text:
-        return None, _("Required; this cell is empty.")
-    level = CITO_LEVELS.get(key(text))
+        return "", None
+    level = REFERENCE_KEYS.get(re.sub(r"\s+", "", text.lower()))
     if level is None:
-        return None, _("Unknown level; use I, II, III, IV or V, or A to E.")
-    return level, None
+        return None, _("Unknown reference level %(value)s; use <1F, 1F, 2F, 3F, 4F or 1S.") % {
+            "value": text}
+    return level.value, None
+
+
+def parse_level_advice(text):
+    """('havo/vwo', None) for 'havo/vwo', 'VWO/HAVO', 'vmbo-kb' or 'kader/gl': the school levels
+    a test advises, as Level values from low to high joined by '/'; else (None, reason)."""
+    if not text:
+        return "", None
+    parts = [p for p in COMBINED_LEVEL_SEPARATORS.split(text) if p.strip()]
+    levels = {LEVEL_KEYS.get(key(p)) for p in parts} if parts else {None}
+    if None in levels:
+        return None, _("Unknown level advice %(value)s; use school levels such as vmbo-kb, "
+                       "havo or havo/vwo.") % {"value": text}
+    return "/".join(level.value for level in Level if level in levels), None
+
+
+def parse_cito_level(text):
+    """((level 1–5, reference level, level advice), None): I–V or A–E (I = A = 1, the highest),
+    a reference level (1F, 2F, 1S …) or a school level as the test's advice (havo, havo/vwo);
+    empty is none of them; else (None, reason)."""
+    if not text:
+        return (None, "", ""), None
+    level = CITO_LEVELS.get(key(text))
+    if level is not None:
+        return (level, "", ""), None
+    reference, reason = parse_reference_level(text)
+    if reference:
+        return (None, reference, ""), None
+    if REFERENCE_TEXT.match(text.strip()):
+        return None, reason
+    advice, reason = parse_level_advice(text)
+    if advice:
+        return (None, "", advice), None
+    return None, _("Unknown level; use I, II, III, IV or V, A to E, a reference level (1F, 2F, "
+                   "3F, 4F, 1S) or a school level as advice (vmbo-kb, havo, havo/vwo).")
 
 
 def parse_ability(text):

@@ -132,6 +132,7 @@ def _scores_preview(request, job, mapping_form=None, choice_form=None):
                         and not job.summary.get("needs_mapping")),
         "error_count": job.summary.get("error_count", len(job.errors)),
         "max_errors": MAX_STORED_ERRORS,
+        "results": scores.describe_results(job.summary.get("results")) if not job.errors else [],
     })
 
 

@@ -14,11 +14,20 @@ from .people import (
     is_pre_exam_year,
 )
 from .promotion import AdviceMoment, PromotionDecision, PromotionNorm
-from .scores import ResultKind, Score, StandardisedResult, Subject
+from .scores import (
+    MARKS_MET,
+    Mark,
+    ReferenceLevel,
+    ResultKind,
+    Score,
+    StandardisedResult,
+    Subject,
+    level_advice_label,
+)
 from .signals import CATEGORY_SHORT, Category, Severity, Signal, WeekNote
 
 __all__ = [
-    "ActionItem", "AdviceMoment", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
+    "ActionItem", "AdviceMoment", "MARKS_MET", "Mark", "ReferenceLevel", "level_advice_label", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
     "Flag", "FlagEvent", "ImportJob", "Level", "MAX_LEERJAAR", "MentorAssignment", "Notification",
     "PRE_EXAM_YEAR", "PromotionDecision", "PromotionNorm", "ResultKind", "ReviewItem", "RiskLevel",
     "RiskRules",

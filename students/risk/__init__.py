@@ -10,8 +10,11 @@ evaluation (the rules replayed against how the year ended), tasks (Celery wrappe
 What the rules look at (all as of a reference day `on`, today for the nightly run):
 
 - **Current grades.** The "current period" is the school year to date: per student and
-  subject, the weighted average (Σ grade × weight / Σ weight) of every score dated from
-  1 August up to `on`, rounded half up to one decimal as on a report. That is the running
+  subject, the weighted average (Σ grade × weight / Σ weight) of every grade dated from
+  1 August up to `on`, rounded half up to one decimal as on a report. Marks (O, V, G, ZG, vr,
+  inh) are not grades and never averaged; school-exam grades (SE/PTA) count only for a
+  student without any report grade that school year. A qualitative subject that counts for
+  promotion is judged by its latest mark instead (`Norm.max_marks_below_voldoende`). That is the running
   year grade that the overgangsnorm is applied to in June, so the projection in January and
   the outcome in June use the same arithmetic. `Score.period` is free text that not every
   school fills in, so it is not used.

@@ -1,5 +1,10 @@
 """The facts the rules look at, gathered for a set of students in a few set-based queries:
-year-to-date subject averages and the trend windows, recent signals, and Cito drops."""
+year-to-date subject averages and the trend windows, the latest marks of qualitative subjects,
+recent signals, and Cito drops.
+
+Averages are of grades only: a mark (O, V, G, ZG, vr, inh) is never a number. They are of report
+grades: a student's school-exam grades (SE/PTA) count only in a school year without any report
+grade (the exam year of a school that keeps only the PTA)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -10,7 +15,7 @@ from django.db.models import Count, F, FloatField, Q, Sum, Window
 from django.db.models.functions import Cast, Lead, RowNumber
 
 from portal.schoolyear import SchoolYear, week_start
-from students.models import Score, Severity, Signal, StandardisedResult, Subject
+from students.models import ResultKind, Score, Severity, Signal, StandardisedResult, Subject
 
 from .projection import average_tenths
 
@@ -34,6 +39,7 @@ class Facts:
     """What the rules know about one student on the reference day."""
 
     averages: dict = field(default_factory=dict)   # subject id -> average in whole tenths
+    marks: dict = field(default_factory=dict)      # qualitative subject id -> latest Mark value
     trend: tuple | None = None                      # (earlier, recent average) in tenths
     signals: list = field(default_factory=list)     # (category, severity)
     cito_drops: list = field(default_factory=list)  # (domain, test, from level, to level)
@@ -49,11 +55,13 @@ def student_rows(queryset):
 
 
 def subjects_of(school):
-    """{pk: (name, is_core)} of the subjects whose grades count for promotion: the others (LO,
-    CKV, the mentoruur) are left out of the projection and the "onder 5,5" rule."""
-    return {pk: (name, is_core) for pk, name, is_core in
+    """{pk: (name, is_core, is_qualitative)} of the subjects that count for promotion: the
+    others (LO, CKV, the mentoruur, unless the school counts them) are left out of the
+    projection and the "onder 5,5" rule. A qualitative subject counts by its latest mark,
+    never by an average."""
+    return {pk: (name, is_core, kind == ResultKind.QUALITATIVE) for pk, name, is_core, kind in
             Subject.objects.filter(school=school, counts_for_promotion=True)
-            .values_list("pk", "name", "is_core")}
+            .values_list("pk", "name", "is_core", "result_kind")}
 
 
 def _grade_rows(students, year, on, settings=None):
@@ -74,9 +82,9 @@ def _grade_rows(students, year, on, settings=None):
             enum=Sum(product, filter=earlier), eden=Sum(weight, filter=earlier),
             en=Count("pk", filter=earlier),
         )
-    return (Score.objects.filter(student__in=students, date__gte=year.start, date__lte=on)
-            .order_by().values("student_id", "subject_id").annotate(**sums)
-            .values_list("student_id", "subject_id", *sums))
+    return (Score.objects.grades().filter(student__in=students, date__gte=year.start, date__lte=on)
+            .order_by().values("student_id", "subject_id", "is_school_exam").annotate(**sums)
+            .values_list("student_id", "subject_id", "is_school_exam", *sums))
 
 
 def _raw_rows(queryset):
@@ -91,12 +99,14 @@ def _raw_rows(queryset):
 
 def load_grades(facts, students, year, on, settings=None):
     rows = _raw_rows(_grade_rows(students, year, on, settings))
+    with_report = {row[0] for row in rows if not row[2]}
+    rows = [row for row in rows if not row[2] or row[0] not in with_report]
     if settings is None:
-        for student_id, subject_id, num, den in rows:
+        for student_id, subject_id, _exam, num, den in rows:
             facts[student_id].averages[subject_id] = average_tenths(num, den)
         return
     trend_sums = {}
-    for student_id, subject_id, num, den, rnum, rden, rn, enum, eden, en in rows:
+    for student_id, subject_id, _exam, num, den, rnum, rden, rn, enum, eden, en in rows:
         facts[student_id].averages[subject_id] = average_tenths(num, den)
         if rn and en:  # graded in both windows: comparable
             t = trend_sums.get(student_id)
@@ -108,6 +118,23 @@ def load_grades(facts, students, year, on, settings=None):
     for student_id, (enum, eden, en, rnum, rden, rn) in trend_sums.items():
         if en >= least and rn >= least:
             facts[student_id].trend = (average_tenths(enum, eden), average_tenths(rnum, rden))
+
+
+def load_marks(facts, students, year, on):
+    """Per student and qualitative subject that counts for promotion, the latest mark of the
+    school year up to `on` (the latest test on the latest day), in SQL."""
+    order = [F("date").desc(), F("pk").desc()]
+    latest = (
+        Score.objects.filter(student__in=students, date__gte=year.start, date__lte=on,
+                             subject__result_kind=ResultKind.QUALITATIVE,
+                             subject__counts_for_promotion=True)
+        .exclude(mark="").order_by()
+        .annotate(rank=Window(RowNumber(), partition_by=[F("student_id"), F("subject_id")],
+                              order_by=order))
+        .filter(rank=1).values_list("student_id", "subject_id", "mark")
+    )
+    for student_id, subject_id, mark in latest:
+        facts[student_id].marks[subject_id] = mark
 
 
 def _load_signals(facts, students, on, settings):
@@ -124,7 +151,8 @@ def _load_cito(facts, students, on, settings):
     order = [F("date").desc(), F("pk").desc()]
     partition = [F("student_id"), F("domain")]
     drops = (
-        StandardisedResult.objects.filter(student__in=students, date__lte=on).order_by()
+        StandardisedResult.objects.filter(student__in=students, date__lte=on, level__isnull=False)
+        .order_by()
         .annotate(rank=Window(RowNumber(), partition_by=partition, order_by=order),
                   before=Window(Lead("level"), partition_by=partition, order_by=order))
         .filter(rank=1, before__lte=F("level") - settings.cito_min_drop)
@@ -136,13 +164,14 @@ def _load_cito(facts, students, on, settings):
 
 
 def gather(students, *, on, settings, year=None):
-    """Facts for the students of `students` (a queryset) as of `on`: five queries."""
+    """Facts for the students of `students` (a queryset) as of `on`: six queries."""
     year = year or SchoolYear.of(on)
     rows = student_rows(students)
     facts = {row.pk: Facts() for row in rows}
     facts_default = defaultdict(Facts, facts)
     ids = students.values("pk")
     load_grades(facts_default, ids, year, on, settings)
+    load_marks(facts_default, ids, year, on)
     _load_signals(facts_default, ids, on, settings)
     _load_cito(facts_default, ids, on, settings)
     return rows, facts

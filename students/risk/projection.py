@@ -1,9 +1,12 @@
 """Grade arithmetic and the projected promotion outcome against a norm.
 
-Grades have one decimal, so the rules compute with whole tenths (5,5 -> 55): exact, and
-fast enough for a school of 50,000. Decimals are for the edges (forms, stored settings).
-The outcome is bevorderd, bespreekzone or niet bevorderd, with the rule that decides it as a
-Dutch sentence (stored on the flag, read by the team).
+Averages are rounded to one decimal as on a report, so the rules compute with whole tenths
+(5,5 -> 55): exact, and fast enough for a school of 50,000. Decimals are for the edges (forms,
+stored settings). A qualitative subject counts by its latest mark, never by an average: O is
+below voldoende, V, G, ZG and vr (vrijstelling) meet it, inh (not yet made) is named as not
+known yet and never counts against the student. The outcome is bevorderd, bespreekzone or niet
+bevorderd, with the rule that decides it as a Dutch sentence (stored on the flag, read by the
+team).
 """
 
 import functools
@@ -12,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy
 
+from students.models import Mark
 from students.wording import count, join
 
 from .settings import norm_for
@@ -41,11 +45,11 @@ def tenths(value):
 def average_tenths(num, den):
     """The weighted average Σ(grade×weight) / Σweight as whole tenths, rounded half up.
 
-    The sums come from the database as floats. Every grade and weight has one decimal, so
-    Σ(grade×weight) is a whole number of hundredths and Σweight a whole number of tenths;
-    recovering those integers makes the rounding exact (5,45 is 55, never 54)."""
-    hundredths, weight_tenths = round(num * 100), round(den * 10)
-    return (2 * hundredths + weight_tenths) // (2 * weight_tenths)
+    The sums come from the database as floats. Every grade has at most two decimals and every
+    weight one, so Σ(grade×weight) is a whole number of thousandths and Σweight a whole number
+    of tenths; recovering those integers makes the rounding exact (5,45 is 55, never 54)."""
+    thousandths, weight_tenths = round(num * 1000), round(den * 10)
+    return (2 * thousandths + 10 * weight_tenths) // (20 * weight_tenths)
 
 
 def grade_text(t):
@@ -78,6 +82,8 @@ class ProjectionResult:
     below: int = 0
     tekortpunten: int = 0
     average: Decimal | None = None
+    marks_below: int = 0    # qualitative subjects whose latest mark is O
+    pending: tuple = ()     # qualitative subjects whose latest mark is inh: not known yet
 
     @property
     def label(self):
@@ -88,11 +94,12 @@ class ProjectionResult:
         return Projection.WORDS[self.outcome]
 
 
-def project(grades, norm, *, default_norm=False):
-    """The projected outcome from (subject name, grade, is_core) triples with one-decimal
-    grades, and the rule that decides it, as a Dutch sentence. See `Norm` for the tiers."""
+def project(grades, norm, *, marks=(), default_norm=False):
+    """The projected outcome from (subject name, grade, is_core) triples (grades as averages
+    on a report, one decimal) and (subject name, Mark value) pairs of the qualitative
+    subjects, and the rule that decides it, as a Dutch sentence. See `Norm` for the tiers."""
     return _project([(name, tenths(grade), core) for name, grade, core in grades], norm,
-                    default_norm=default_norm)
+                    marks=marks, default_norm=default_norm)
 
 
 @functools.lru_cache(maxsize=256)
@@ -100,17 +107,19 @@ def _norm_tenths(norm):
     return tenths(norm.compensation_average), tenths(norm.min_grade)
 
 
-def _project(grades, norm, *, default_norm=False):
+def _project(grades, norm, *, marks=(), default_norm=False):
     """`project` on grades in whole tenths. The deciding rule is the first one broken in the
     worst tier: niet bevorderd before bespreekzone."""
-    if not grades or norm is None:
+    if not (grades or marks) or norm is None:
         return None
     compensation_t, min_t = _norm_tenths(norm)
     below = sorted((t, name) for name, t, _core in grades if t < PASS_T)
     points = sum(_tekort(t) for t, _name in below)
     total = sum(t for _name, t, _core in grades)
-    average = (2 * total + len(grades)) // (2 * len(grades))
+    average = (2 * total + len(grades)) // (2 * len(grades)) if grades else None
     n = len(below)
+    marks_below = sorted(name for name, mark in marks if mark == Mark.INSUFFICIENT)
+    pending = tuple(sorted(name for name, mark in marks if mark == Mark.PENDING))
 
     fail, discuss = [], []
     if n > norm.max_below_55_discuss:
@@ -135,6 +144,10 @@ def _project(grades, norm, *, default_norm=False):
     if len(core_below) > norm.core_max_below_55:
         discuss.append(f"{count(len(core_below), 'kernvak', 'kernvakken')} onder 5,5: "
                        f"{grades_text(core_below)} (norm: hoogstens {norm.core_max_below_55})")
+    if len(marks_below) > norm.max_marks_below_voldoende:
+        allowed = norm.max_marks_below_voldoende
+        discuss.append(f"{join(marks_below)} onvoldoende (norm: "
+                       + ("voldoende vereist)" if not allowed else f"hoogstens {allowed} onder voldoende)"))
     if fail:
         outcome, rule = Projection.NOT_PROMOTED, fail[0]
     elif discuss:
@@ -145,13 +158,22 @@ def _project(grades, norm, *, default_norm=False):
                 f"{count(points, 'tekortpunt', 'tekortpunten')}")
         if n > norm.max_below_55:
             rule += f", gecompenseerd (gemiddelde {grade_text(average)})"
+    if pending:
+        rule += f"; nog niet bekend: {join(f'{name} (inh)' for name in pending)}"
     if default_norm:
         rule += " (standaardnorm)"
     return ProjectionResult(outcome=outcome, rule=rule[:255], below=n, tekortpunten=points,
-                            average=Decimal(average).scaleb(-1))
+                            average=None if average is None else Decimal(average).scaleb(-1),
+                            marks_below=len(marks_below), pending=pending)
+
+
+def graded(facts, subjects):
+    """[(subject id, average in tenths)] of the subjects that count by their grades."""
+    return [(s, t) for s, t in facts.averages.items() if s in subjects and not subjects[s][2]]
 
 
 def projection_of(student, facts, subjects, norms):
     norm, is_default = norm_for(norms, student.level, student.leerjaar)
-    grades = [(subjects[s][0], t, subjects[s][1]) for s, t in facts.averages.items() if s in subjects]
-    return _project(grades, norm, default_norm=is_default)
+    grades = [(subjects[s][0], t, subjects[s][1]) for s, t in graded(facts, subjects)]
+    marks = [(subjects[s][0], mark) for s, mark in facts.marks.items() if s in subjects and subjects[s][2]]
+    return _project(grades, norm, marks=marks, default_norm=is_default)

@@ -17,8 +17,16 @@ from portal.schoolyear import SchoolYear
 from students.models import Category, RiskLevel, Severity, Student, is_pre_exam_year
 from students.wording import CATEGORY_WORDS, LEVEL_NAMES, ROMAN, count
 
-from .facts import Facts, StudentRow, gather, load_grades, student_rows, subjects_of
-from .projection import PASS_T, Projection, ProjectionResult, grade_text, grades_text, projection_of
+from .facts import Facts, StudentRow, gather, load_grades, load_marks, student_rows, subjects_of
+from .projection import (
+    PASS_T,
+    Projection,
+    ProjectionResult,
+    grade_text,
+    graded,
+    grades_text,
+    projection_of,
+)
 from .settings import norms_for, plain, settings_for
 
 TENTH = Decimal("0.1")
@@ -57,8 +65,7 @@ def judge(student, facts, *, settings, subjects, norms):
     reasons = []
     projection = projection_of(student, facts, subjects, norms)
 
-    below = sorted((t, subjects[sid][0]) for sid, t in facts.averages.items()
-                   if t < PASS_T and sid in subjects)
+    below = sorted((t, subjects[sid][0]) for sid, t in graded(facts, subjects) if t < PASS_T)
     if below and s.points_per_insufficient:
         reasons.append(_reason("insufficient", f"{grades_text(below)} onder 5,5",
                                s.points_per_insufficient * len(below)))
@@ -127,11 +134,12 @@ def assess(school, *, on, students=None, settings=None, year=None):
 
 
 def projections(school, students, *, on, year=None):
-    """{student id: ProjectionResult or None}: the norm alone (four queries)."""
+    """{student id: ProjectionResult or None}: the norm alone (five queries)."""
     year = year or SchoolYear.of(on)
     rows = student_rows(students)
     facts = defaultdict(Facts)
     load_grades(facts, students.values("pk"), year, on)
+    load_marks(facts, students.values("pk"), year, on)
     subjects, norms = subjects_of(school), norms_for(school, year)
     return {row.pk: projection_of(row, facts[row.pk], subjects, norms) for row in rows}
 

@@ -182,6 +182,8 @@ class Norm(_Tunable):
       least 6,0 (compensation); at most 3 tekortpunten (5,4 counts 1, 4,4 counts 2, 3,4
       counts 3: six minus the grade rounded to a whole mark); no grade below 4,0; of the core
       subjects (Nederlands, Engels, wiskunde: Subject.is_core) at most 1 below 5,5;
+    - of the qualitative subjects that count for promotion (Subject.result_kind; none do
+      unless the school says so) none with a latest mark of onvoldoende;
     - niet bevorderd with more than 3 grades below 5,5 or more than 4 tekortpunten;
     - everything in between is the bespreekzone: the rapportvergadering decides.
     """
@@ -207,6 +209,13 @@ class Norm(_Tunable):
     max_tekortpunten_discuss: int = _setting(
         4, gettext_lazy("Tekortpunten still discussed"), low=0, high=40,
         help_text=gettext_lazy("More than this: not promoted."))
+    max_marks_below_voldoende: int = _setting(
+        0, gettext_lazy("Qualitative subjects below voldoende allowed"), low=0, high=10,
+        help_text=gettext_lazy(
+            "Subjects with a mark instead of a grade (such as LO) that count for promotion: their "
+            "latest mark must be voldoende (V) or better; vrijstelling counts as met, a test not "
+            "yet made (inh) is named and does not count. 0 requires voldoende in every one; "
+            "more: the bespreekzone."))
 
     def cross_check(self):
         errors = {}

@@ -15,7 +15,7 @@ from interventions.models import InterventionPlan
 from portal.models import AuditEntry, Membership, Role, School, User
 from portal.schoolyear import SchoolYear
 from schoolplans.models import ProgrammeLine, SchoolProgramme
-from students.models import Level, Student
+from students.models import Level, Score, Student
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo", "clock")]
 
@@ -37,6 +37,10 @@ def test_seed_demo_builds_two_realistic_schools_and_prints_logins(seeded_demo):
         assert email in out
     assert "leerroute-demo" in out
     assert User.objects.get(email=inspector.email).check_password("leerroute-demo")
+    # LO is marked, never graded: O, V, G, ZG and now and then a test not yet made.
+    lo = Score.objects.filter(subject__code="lo")
+    assert lo.exists() and not lo.filter(grade__isnull=False).exists()
+    assert set(lo.values_list("mark", flat=True)) >= {"v", "g", "inh"}
 
 
 def test_seed_demo_is_idempotent():

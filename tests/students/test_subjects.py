@@ -63,6 +63,10 @@ def test_a_grade_in_a_subject_that_does_not_count_is_left_out_of_the_projection(
     assert projection_for(student, on=ON).outcome == Projection.PROMOTED
     assert assess(school_a, on=ON)[student.pk].points == 0
 
+    # Counting, LO is still judged by its mark (it has none), never by an average of grades ...
     Subject.objects.filter(pk=subjects["lo"].pk).update(counts_for_promotion=True)
+    assert projection_for(student, on=ON).below == 0
+    # ... until the school says LO gets grades.
+    Subject.objects.filter(pk=subjects["lo"].pk).update(result_kind="grade")
     assert projection_for(student, on=ON).below == 1
     assert School.objects.count() == 1

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             f" / unchanged: {result.unchanged} / rejected: {result.rejected_rows}"
             + (f" / left out (new subjects): {skipped}" if skipped else "")
         )
+        if not result.rejected and result.details.get("results"):
+            self.stdout.write("results: " + "; ".join(scores.describe_results(result.details["results"])))
         self.write_new_subjects(result.details.get("new_subjects", []), dry_run=dry_run)
         for error in result.errors:
             self.stdout.write(str(error))

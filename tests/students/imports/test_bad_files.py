@@ -132,7 +132,7 @@ REFUSED = [
     ("leerlingen-werkmap-als-csv.csv", [(None, "This is not a text file (line 1 holds binary data)")]),
     ("cijfers-leeg.csv", [(None, "file is empty")]),
     ("cijfers-alleen-kop.csv", [(None, "The file holds the column names but no rows to import.")]),
-    ("cijfers-buiten-bereik.csv", [(3, "Give the grade with at most one decimal"),
+    ("cijfers-buiten-bereik.csv", [(3, "Give the grade with at most two decimals"),
                                    (4, "A grade lies between 1 and 10."), (5, "A grade lies between 1 and 10.")]),
     ("cijfers-komma-gescheiden.csv", [(None, "Line 3 has 8 cells where the first line has 7. A value with "
                                              "the separator in it (such as 5,5 in a file separated by "

@@ -155,8 +155,10 @@ BAD_INPUT = [
     # (cells of the bad row, column, English reason)
     (grade(value="11"), "cijfer", "A grade lies between 1 and 10."),
     (grade(value="0,5"), "cijfer", "A grade lies between 1 and 10."),
-    (grade(value="ZIEK"), "cijfer", "Not a grade; write a number from 1 to 10, for example 5,5."),
-    (grade(value="6,75"), "cijfer", "Give the grade with at most one decimal, for example 6,8."),
+    (grade(value="ZIEK"), "cijfer", "Not a grade or a mark; write a number from 1 to 10 (for example "
+                                    "6,75) or O, V, G, ZG (onvoldoende to zeer goed), vr (vrijstelling) "
+                                    "or inh (not yet made)."),
+    (grade(value="6,755"), "cijfer", "Give the grade with at most two decimals, for example 6,75."),
     (grade(value=""), "cijfer", "Required; this cell is empty."),
     (grade(number="9999"), "leerlingnummer", "No student with this student number at this school."),
     (grade(number=""), "leerlingnummer", "Required; this cell is empty."),
@@ -280,7 +282,7 @@ def test_bad_cito_levels_and_ability_scores_are_row_errors(tmp_path, school):
         (2, "niveau", "VI"), (3, "niveau", "F"), (3, "vaardigheidsscore", "12,5"), (4, "domein", ""),
         (6, "toets", "Cito"),
     ]
-    assert "Unknown level; use I, II, III, IV or V, or A to E." in output
+    assert "Unknown level; use I, II, III, IV or V, A to E, a reference level" in output
     assert "already has a result for this domain, test and date in row 5." in output
     assert not StandardisedResult.objects.exists()
 
