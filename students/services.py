@@ -13,7 +13,7 @@ from .models import Category, MentorAssignment, Score, Severity, Signal, Student
 # The subjects most Dutch vo schools teach; a school adds its own through the admin.
 # Fields a roster (the school's student information system) is the source of truth for.
 ROSTER_FIELDS = (
-    "given_name", "tussenvoegsel", "family_name", "date_of_birth", "level", "leerjaar",
+    "given_name", "tussenvoegsel", "family_name", "date_of_birth", "level", "combined_level", "leerjaar",
     "class_code", "mentor_id", "enrolled_on", "is_active", "sex",
 )
 

@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from portal.models import Membership
 
 from .. import selectors, services
-from ..models import ImportJob, Student
+from ..models import ImportJob, Student, combined_value
 from . import pipeline
 from .columns import Column, plan_columns
 from .limits import PREVIEW_ROWS, shown
 from .reading import ReadLimits
 from .results import Checked, ErrorList, RowError
-from .values import parse_date, parse_leerjaar, parse_level, parse_sex
+from .values import parse_date, parse_leerjaar, parse_levels, parse_norm_level, parse_sex
 
 ROSTER = "roster"
 MAX_FIELD_LENGTH = {
@@ -40,6 +40,8 @@ COLUMNS = (
            required=True),
     Column("date_of_birth", gettext_lazy("date of birth"), ("geboortedatum", "geb.datum")),
     Column("level", gettext_lazy("level"), ("niveau", "leerweg", "opleiding"), required=True),
+    Column("norm_level", gettext_lazy("norm level"),
+           ("normniveau", "niveau normen", "niveau bevordering", "bevorderingsniveau")),
     Column("leerjaar", gettext_lazy("leerjaar"), ("leerjaar", "jaar"), required=True),
     Column("class_code", gettext_lazy("class"), ("klas", "stamgroep", "basisgroep")),
     Column("mentor", gettext_lazy("mentor (e-mail or teacher code)"), ("mentor", "mentorcode", "coach")),
@@ -98,20 +100,31 @@ def _parse_row(values, mentors):
             problems.append((name, _("Too long: at most %(max)s characters.") % {"max": top}))
         else:
             record[name] = values[name]
+    levels = None
+    if "level" in values:
+        levels, reason = parse_levels(values["level"])
+        if reason:
+            problems.append(("level", reason))
+        else:
+            record["level"] = levels[0]  # the norm level unless the file names another
+            record["combined_level"] = combined_value(levels) if len(levels) > 1 else ""
     parsers = {
-        "level": parse_level,
+        "norm_level": lambda text: parse_norm_level(text, levels) if levels else (None, None),
         "leerjaar": lambda text: parse_leerjaar(text, record.get("level")),
         "date_of_birth": parse_date,
         "enrolled_on": parse_date,
         "mentor": lambda text: _parse_mentor(text, mentors),
         "sex": parse_sex,
     }
-    for name, parse in parsers.items():  # level before leerjaar: its range depends on the level
+    for name, parse in parsers.items():  # the norm level before leerjaar: its range depends on it
         if name not in values:
             continue
         value, reason = parse(values[name])
         if reason:
             problems.append((name, reason))
+        elif name == "norm_level":
+            if value:
+                record["level"] = value
         else:
             record["mentor_id" if name == "mentor" else name] = value
     return record, problems
