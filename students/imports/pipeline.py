@@ -97,7 +97,8 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
                         result.add_file_error(no_rows_message())
                     if not result.rejected:
                         _write_all(kind, checker, stage, result, school=school, actor=actor,
-                                   progress=progress, on_written=on_written)
+                                   progress=progress,
+                                   on_written=_with_details(kind, plan, stage, on_written))
                 finally:
                     stage.drop()
     except OSError:
@@ -130,6 +131,16 @@ def _check_all(kind, table, checker, stage, result, progress):
             progress("checking", result.rows_read, max(table.estimated_rows, result.rows_read))
 
 
+def _with_details(kind, plan, stage, on_written):
+    """What runs after the write, in its transaction: the kind's details on the result first
+    (so that a job finished there records what was written), then `on_written`."""
+    def written(result):
+        result.details = kind.details(plan, stage)
+        if on_written:
+            on_written(result)
+    return written
+
+
 def _write_all(kind, checker, stage, result, *, school, actor, progress, on_written):
     """Pass 2: the staged rows written in one transaction; a dry run only counts."""
     if result.dry_run:
@@ -151,11 +162,13 @@ def start_job(kind, *, school, upload, actor, options=None):
     """Store an uploaded file and check it (in the request when small, else by a worker).
 
     A kind with a mapping step reads the header first: when required columns are not
-    recognised the job waits for the mapping step instead.
+    recognised the job waits for the mapping step instead. A kind without one keeps `options`
+    on the job (as its mapping, which `run_job` passes on).
     """
     job = ImportJob.objects.create(school=school, kind=kind.job_kind, file=upload,
-                                   filename=Path(upload.name).name[:255], created_by=actor)
-    if not kind.has_mapping_step:
+                                   filename=Path(upload.name).name[:255], created_by=actor,
+                                   mapping={} if kind.has_mapping_step else dict(options or {}))
+    if not kind.has_mapping_step:  # its options stay on the job: run_job passes them on
         plan_job(kind, job, None, None)
         return job
     try:
@@ -191,11 +204,12 @@ def plan_job(kind, job, plan, header):
     run_or_queue(kind, job)
 
 
-def confirm_job(kind, *, job, actor):
+def confirm_job(kind, *, job, actor, options=None):
     """Import a checked job, once; False when the job was not waiting for that.
 
     The stored file is checked again, so the import stays all-or-nothing even when the
-    school's data changed since the preview.
+    school's data changed since the preview. `options` (what the person confirming chose) join
+    the job's options for the import, in the same update that claims the job.
     """
     if job.summary.get("needs_mapping") or job.errors:
         return False
@@ -203,7 +217,8 @@ def confirm_job(kind, *, job, actor):
     # A conditional update claims the job: a second confirmation finds nothing to claim.
     claimed = ImportJob.objects.filter(pk=job.pk, kind=kind.job_kind,
                                        status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0)
+        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0,
+        mapping={**job.mapping, **(options or {})})
     if not claimed:
         job.refresh_from_db()
         return False
