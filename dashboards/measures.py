@@ -52,7 +52,7 @@ def compute(school, today=None):
     return {
         "school_year": year.start_year,
         "as_of": today.isoformat(),
-        "groups": [{"level": level, "leerjaar": leerjaar, **row}
+        "groups": [{"level": level, "leerjaar": leerjaar, **row, **_combined_in(data, (level, leerjaar))}
                    for (level, leerjaar), row in sorted(groups.items(), key=_group_order)],
         "weeks": _weeks(data),
         "retention": _retention(data),
@@ -88,6 +88,13 @@ def group(school, level, leerjaar, today=None):
             fact["next_evaluation"], fact["overdue"] = due, due < today
         fact["goal_result"] = latest.get(plan["pk"], fact["goal_result"])
     return {"figures": figures, "students": facts}
+
+
+def _combined_in(data, key):
+    """{"combined": [...]}: the combined levels (havo/vwo) of the students counted in a group of
+    a norm level, so that its name says so; {} for none (and for the school's own row)."""
+    found = sorted({c for pk, c in data.combined.items() if data.students[pk] == key})
+    return {"combined": found} if found and key != TOTAL else {}
 
 
 def _group_order(item):

@@ -6,7 +6,7 @@ several measures share: each student's first flag and how long they waited for h
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
@@ -33,13 +33,18 @@ class SchoolData:
     scores: dict        # student pk -> [(date, grade, weight)] in date order
     decisions: list     # dicts
     interventions: dict  # pk -> Intervention
+    combined: dict = field(default_factory=dict)  # pk -> combined level (havo/vwo), where there is one
 
     @classmethod
     def load(cls, school, year, today, *, with_scores=True):
         local = timezone.localdate
-        students = {pk: (level, leerjaar) for pk, level, leerjaar in
-                    Student.objects.filter(school=school, is_active=True)
-                    .values_list("pk", "level", "leerjaar")}
+        rows = (Student.objects.filter(school=school, is_active=True)
+                .values_list("pk", "level", "leerjaar", "combined_level"))
+        students, combined = {}, {}
+        for pk, level, leerjaar, combined_level in rows:
+            students[pk] = (level, leerjaar)  # the norm level: groups and figures use it
+            if combined_level:
+                combined[pk] = combined_level
         flags = [
             {**f, "raised": local(f["raised_on"]),
              "resolved": local(f["resolved_on"]) if f["resolved_on"] else None}
@@ -79,7 +84,7 @@ class SchoolData:
         used = set().union(*(p["interventions"] for p in plans)) if plans else set()
         interventions = {i.pk: i for i in Intervention.objects.filter(pk__in=used)}
         return cls(school, year, today, students, flags, events, plans, evaluations, scores,
-                   decisions, interventions)
+                   decisions, interventions, combined)
 
     def in_year(self, day):
         return day is not None and self.year.start <= day <= self.today

@@ -15,7 +15,7 @@ from portal import access
 from portal.models import Role, User
 from portal.schoolyear import SchoolYear
 from schoolplans.models import SchoolProgramme
-from students.models import Level, Student
+from students.models import Level, Student, group_name
 
 from . import measures, services, tables
 from .models import SchoolMeasures
@@ -24,19 +24,22 @@ YEARS = range(1, 7)
 
 
 def _level_year_table(students):
-    """[{level, label, cells: [count for leerjaar 1..6], total}] from (level, leerjaar, n) rows."""
-    rows = students.values("level", "leerjaar").annotate(n=Count("pk")).order_by()
-    table = {}
+    """[{level, label, cells: [count for leerjaar 1..6], total}] from (level, leerjaar, n) rows:
+    by norm level, its label naming the combined levels counted in it."""
+    rows = students.values("level", "leerjaar", "combined_level").annotate(n=Count("pk")).order_by()
+    table, combined = {}, {}
     for row in rows:
-        table.setdefault(row["level"], {})[row["leerjaar"]] = row["n"]
+        cells = table.setdefault(row["level"], {})
+        cells[row["leerjaar"]] = cells.get(row["leerjaar"], 0) + row["n"]
+        combined.setdefault(row["level"], set()).add(row["combined_level"])
     return [
         {
             "level": level,
-            "label": label,
+            "label": group_name(level, combined[level]),
             "cells": [table[level].get(year) for year in YEARS],
             "total": sum(table[level].values()),
         }
-        for level, label in Level.choices if level in table
+        for level in Level.values if level in table
     ]
 
 
@@ -190,11 +193,11 @@ def group_dashboard(school, level, leerjaar, today=None):
     charts, weeks, retention = _charts(stored.detail, False, level=level, leerjaar=leerjaar,
                                        with_groups=False)
     cells = tables.group_cells({**group["figures"]})
+    label = tables.group_label(level, leerjaar, [student.combined_level for student in students.values()])
     return {
-        "label": tables.group_label(level, leerjaar),
+        "label": label,
         "cells": dict(zip([c.key for c in tables.GROUP_COLUMNS[1:]], cells)),
-        "figures": tables.Table("groep", tables.group_label(level, leerjaar), tables.GROUP_COLUMNS,
-                                [tables.Row(cells, header=tables.group_label(level, leerjaar))]),
+        "figures": tables.Table("groep", label, tables.GROUP_COLUMNS, [tables.Row(cells, header=label)]),
         "rows": rows,
         "weeks": weeks,
         "retention": retention,
@@ -207,6 +210,7 @@ STUDENT_COLUMNS = [
     tables.Column("student_number", "leerlingnummer", numeric=False),
     tables.Column("name", "naam", numeric=False),
     tables.Column("class", "klas", numeric=False),
+    tables.Column("level", "niveau", numeric=False),
     tables.Column("mentor", "mentor", numeric=False),
     tables.Column("risk", "risico"),
     tables.Column("first_flag", "eerste signalering", numeric=False),
@@ -229,7 +233,7 @@ def group_students_table(group):
     for row in group["rows"]:
         student = row["student"]
         table.rows.append(tables.Row([
-            str(student), student.class_code, str(student.mentor or ""), row["risk"],
+            str(student), student.class_code, student.level_year, str(student.mentor or ""), row["risk"],
             row["first_flag"].strftime("%d-%m-%Y") if row["first_flag"] else "",
             row["days"], "; ".join(row["plans"]),
             row["next_evaluation"].strftime("%d-%m-%Y") if row["next_evaluation"] else "",

@@ -18,7 +18,7 @@ from portal.disclosure import too_small
 from portal.numbers import money, number, percent, signed
 from portal.schoolyear import SchoolYear
 from schoolplans.models import SchoolProgramme
-from students.models import Level
+from students.models import group_name
 
 RETENTION_TARGET = 3.8  # % repeaters, the sector's target (VO-raad / OCW)
 
@@ -170,10 +170,11 @@ def sort_rows(rows, columns, key, descending):
 
 # --- The tables -----------------------------------------------------------------------------
 
-def group_label(level, leerjaar):
+def group_label(level, leerjaar, combined=()):
+    """"havo 1", or "havo 1 (incl. havo/vwo)" when students of a combined level count in it."""
     if level == "":
         return str(_("Whole school"))
-    return f"{Level(level).label} {leerjaar}"
+    return group_name(level, combined, leerjaar)
 
 
 GROUP_COLUMNS = [
@@ -216,7 +217,8 @@ def groups_table(detail, *, suppress=False, url=None):
     table = Table("groepen", _("Per level and leerjaar"), GROUP_COLUMNS)
     for g in detail["groups"]:
         total = g["level"] == ""
-        table.rows.append(Row(group_cells(g, suppress), header=group_label(g["level"], g["leerjaar"]),
+        table.rows.append(Row(group_cells(g, suppress),
+                              header=group_label(g["level"], g["leerjaar"], g.get("combined", ())),
                               url="" if total or url is None else url(g["level"], g["leerjaar"]),
                               total=total))
     return table

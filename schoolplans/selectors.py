@@ -10,7 +10,7 @@ from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from portal import access, disclosure
 from portal.models import Role
 from portal.schoolyear import SchoolYear
-from students.models import Category, Flag, RiskLevel, Score, Severity, Signal, Student
+from students.models import Category, Flag, RiskLevel, Score, Severity, Signal, Student, group_name
 
 from .models import SchoolProgramme, Spending
 from .versions import diff, snapshot
@@ -38,10 +38,16 @@ def schoolscan(school, on):
     (aandacht/hoog), students with a concern signal (zorg or urgent) per area in the last eight
     weeks, and the subjects with the largest share of averages below 5,5 this school year."""
     students = Student.objects.filter(school=school, is_active=True)
-    groups = {(row["level"], row["leerjaar"]): {"level": row["level"], "leerjaar": row["leerjaar"],
-                                                 "students": row["n"], "attention": 0, "high": 0,
-                                                 "areas": dict.fromkeys(SCAN_AREAS, 0), "worst_subject": None}
-              for row in students.values("level", "leerjaar").annotate(n=Count("pk"))}
+    groups, combined = {}, defaultdict(set)
+    for row in students.values("level", "leerjaar", "combined_level").annotate(n=Count("pk")).order_by():
+        key = (row["level"], row["leerjaar"])
+        group = groups.setdefault(key, {"level": row["level"], "leerjaar": row["leerjaar"], "students": 0,
+                                        "attention": 0, "high": 0, "areas": dict.fromkeys(SCAN_AREAS, 0),
+                                        "worst_subject": None})
+        group["students"] += row["n"]
+        combined[key].add(row["combined_level"])
+    for key, group in groups.items():  # by norm level, naming the combined levels counted in it
+        group["label"] = group_name(group["level"], combined[key])
     flags = (Flag.objects.filter(student__in=students, resolved_on__isnull=True,
                                  level__gte=RiskLevel.ATTENTION)
              .values("student__level", "student__leerjaar", "level").annotate(n=Count("student", distinct=True)))

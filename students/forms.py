@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Level, Severity, Student
+from .models import Level, Severity, Student, group_name
 from .services import WeekEntry
 
 
@@ -33,6 +33,14 @@ class StudentFilterForm(forms.Form):
         ("klas", _("class")), ("naam", _("name")), ("niveau", _("level")), ("nummer", _("student number")),
         ("zorg", _("most concern first")),
     ])
+
+    def __init__(self, *args, combined=None, **kwargs):
+        """`combined`: {norm level: [combined levels]} (selectors.combined_levels_by_level), so
+        that a level reads "havo (incl. havo/vwo)" where such students count in it."""
+        super().__init__(*args, **kwargs)
+        if combined:
+            self.fields["niveau"].choices = [("", _("all levels"))] + [
+                (level, group_name(level, combined.get(level, ()))) for level in Level.values]
 
     def filters(self):
         data = self.cleaned_data if self.is_valid() else {}

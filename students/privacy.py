@@ -84,6 +84,7 @@ def student_record(student):
             "student_number": student.student_number, "given_name": student.given_name,
             "tussenvoegsel": student.tussenvoegsel, "family_name": student.family_name,
             "date_of_birth": student.date_of_birth, "sex": student.sex, "level": student.level,
+            "combined_level": student.level_name if student.combined_level else "",
             "leerjaar": student.leerjaar, "class": student.class_code, "mentor": person(student.mentor),
             "enrolled_on": student.enrolled_on, "active": student.is_active, "left_on": student.left_on,
             "primary_school_notes": student.primary_school_notes,

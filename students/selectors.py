@@ -29,7 +29,7 @@ from .wording import ROMAN
 SORTS = {
     "naam": ("family_name", "given_name"),
     "klas": ("class_code", "family_name", "given_name"),
-    "niveau": ("level", "leerjaar", "class_code", "family_name"),
+    "niveau": ("level", "leerjaar", "combined_level", "class_code", "family_name"),
     "nummer": ("student_number",),
     "zorg": ("-risk_level", "-care_level", "-overdue_evaluations", "family_name", "given_name"),
 }
@@ -86,6 +86,16 @@ def class_codes(user):
         students_for(user).active().exclude(class_code="")
         .order_by("class_code").values_list("class_code", flat=True).distinct()
     )
+
+
+def combined_levels_by_level(user):
+    """{norm level: [combined levels]} among the active students this user sees: a level filter
+    names them, since filtering by level means the norm level ("havo" includes havo/vwo)."""
+    found = {}
+    for level, combined in (students_for(user).active().exclude(combined_level="").order_by()
+                            .values_list("level", "combined_level").distinct()):
+        found.setdefault(level, []).append(combined)
+    return found
 
 
 def mentors_of(school):

@@ -13,7 +13,7 @@ from .models import Category, MentorAssignment, Score, Severity, Signal, Student
 # The subjects most Dutch vo schools teach; a school adds its own through the admin.
 # Fields a roster (the school's student information system) is the source of truth for.
 ROSTER_FIELDS = (
-    "given_name", "tussenvoegsel", "family_name", "date_of_birth", "level", "leerjaar",
+    "given_name", "tussenvoegsel", "family_name", "date_of_birth", "level", "combined_level", "leerjaar",
     "class_code", "mentor_id", "enrolled_on", "is_active", "sex",
 )
 
@@ -73,6 +73,25 @@ def upsert_students(*, school, records, actor=None):
             summary=f"leerlingenbestand: {result.created} nieuw, {result.updated} bijgewerkt",
         )
     return result
+
+
+def mark_left(*, school, student_ids, on, actor=None):
+    """Mark these active students of `school` as left on `on`: inactive, with the leaving date
+    the retention period runs from (students.privacy). Never deletes; a later roster that lists
+    a student makes them active again. Audited per student. Returns how many were marked."""
+    students = list(Student.objects.filter(school=school, pk__in=list(student_ids), is_active=True)
+                    .only("pk", "student_number"))
+    if not students:
+        return 0
+    Student.objects.filter(pk__in=[s.pk for s in students]).update(is_active=False, left_on=on)
+    when = on.strftime("%d-%m-%Y")
+    audit.record_many(user=actor, entries=[
+        (school, audit.Action.UPDATE, s, f"leerling {s.student_number}: uitgeschreven per {when} "
+                                         "(niet in het volledige leerlingenbestand)")
+        for s in students])
+    audit.record(user=actor, school=school, action=audit.Action.IMPORT, object_type="student",
+                 summary=f"volledig leerlingenbestand: {len(students)} uitgeschreven per {when}")
+    return len(students)
 
 
 def record_mentor_changes(students, *, on=None):

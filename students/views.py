@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 @access.role_required(Role.MENTOR)
 def my_students(request):
     today = timezone.localdate()
-    form = StudentFilterForm(request.GET)
+    form = StudentFilterForm(request.GET, combined=selectors.combined_levels_by_level(request.user))
     students = list(selectors.caseload(request.user, today=today, **form.filters()))
     services.record_list(user=request.user, schools=access.schools_for(request.user, (Role.MENTOR,)),
                          count=len(students), what="mijn leerlingen")
@@ -39,7 +39,7 @@ def my_students(request):
 
 @access.role_required(*access.STUDENT_ROLES)
 def student_list(request):
-    form = StudentFilterForm(request.GET)
+    form = StudentFilterForm(request.GET, combined=selectors.combined_levels_by_level(request.user))
     students = selectors.school_students(request.user, today=timezone.localdate(), **form.filters())
     page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("pagina"))
     services.record_list(user=request.user, schools=access.schools_for(request.user, access.STUDENT_ROLES),

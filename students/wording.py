@@ -7,7 +7,7 @@ reads the same in a flag reason and on a review agenda. Numbers in such texts go
 portal.numbers with language="nl".
 """
 
-from .models import Category, Level, RiskLevel
+from .models import Category, Level, RiskLevel, combined_name
 
 # The team's words for the signal categories.
 CATEGORY_WORDS = {
@@ -24,6 +24,15 @@ LEVEL_WORDS = {RiskLevel.NONE: "geen", RiskLevel.ATTENTION: "aandacht", RiskLeve
 
 LEVEL_NAMES = {Level.PRO: "praktijkonderwijs", Level.VMBO_BB: "vmbo-bb", Level.VMBO_KB: "vmbo-kb",
                Level.VMBO_GT: "vmbo-gl/tl", Level.HAVO: "havo", Level.VWO: "vwo"}
+
+
+
+def level_year_words(level, leerjaar, combined=""):
+    """'havo 4'; for a combined level 'vmbo-gt/havo 3, normniveau vmbo-gl/tl'."""
+    if not combined:
+        return f"{LEVEL_NAMES[level]} {leerjaar}"
+    return f"{combined_name(combined)} {leerjaar}, normniveau {LEVEL_NAMES[level]}"
+
 
 # Cito levels: 1 = I (best) to 5 = V.
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}

@@ -1,12 +1,17 @@
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.numbers import number
+
+from ..forms import DateInput
 from ..models import ImportJob
 from ..subjects.selectors import subjects_in_use
+from .leavers import left_on_problem
 from .limits import size_problem
 from .new_subjects import ADD, SKIP
 from .score_columns import SCORE_COLUMNS, SCORE_KINDS
@@ -46,6 +51,44 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         return _size_problem(self.cleaned_data["file"], ImportJob.Kind.ROSTER)
+
+
+class RosterImportForm(RosterUploadForm):
+    """The roster's upload: the file, and whether it is the whole school's student list."""
+
+    full = forms.BooleanField(
+        label=_("This is the complete student list"), required=False,
+        help_text=_("Tick this when the file holds all current students of the school. The preview "
+                    "then lists the students who are no longer in it, and confirming marks them as "
+                    "left. Without it, students who are not in the file stay as they are."),
+    )
+
+
+class LeaversForm(forms.Form):
+    """Confirming a full roster: the leaving date, and the extra yes for more than half."""
+
+    left_on = forms.DateField(label=_("Mark as left on"), widget=DateInput(),
+                              help_text=_("The leaving date; the retention period runs from it."))
+    many_leavers = forms.BooleanField(label=_("Yes, mark more than half as left"), required=False)
+
+    def __init__(self, *args, count, active, many, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["left_on"].initial = timezone.localdate()
+        self.many = many
+        if many:
+            self.fields["many_leavers"].required = True
+            self.fields["many_leavers"].help_text = _(
+                "%(count)s of the %(active)s active students are not in this file: more than half. "
+                "That is more often a wrong or partial file than real leavers."
+            ) % {"count": number(count, 0), "active": number(active, 0)}
+        else:
+            del self.fields["many_leavers"]
+
+    def clean_left_on(self):
+        day = self.cleaned_data["left_on"]
+        if problem := left_on_problem(day):
+            raise forms.ValidationError(problem)
+        return day
 
 
 # Score import -------------------------------------------------------------------------------------

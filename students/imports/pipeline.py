@@ -172,11 +172,13 @@ def start_job(kind, *, school, upload, actor, options=None):
     """Store an uploaded file and check it (in the request when small, else by a worker).
 
     A kind with a mapping step reads the header first: when required columns are not
-    recognised the job waits for the mapping step instead.
+    recognised the job waits for the mapping step instead. A kind without one keeps `options`
+    on the job (as its mapping, which `run_job` passes on).
     """
     job = ImportJob.objects.create(school=school, kind=kind.job_kind, file=upload,
-                                   filename=Path(upload.name).name[:255], created_by=actor)
-    if not kind.has_mapping_step:
+                                   filename=Path(upload.name).name[:255], created_by=actor,
+                                   mapping={} if kind.has_mapping_step else dict(options or {}))
+    if not kind.has_mapping_step:  # its options stay on the job: run_job passes them on
         plan_job(kind, job, None, None)
         return job
     try:
@@ -212,21 +214,21 @@ def plan_job(kind, job, plan, header):
     run_or_queue(kind, job)
 
 
-def confirm_job(kind, *, job, actor, mapping=None):
+def confirm_job(kind, *, job, actor, mapping=None, options=None):
     """Import a checked job, once; False when the job was not waiting for that.
 
-    `mapping` replaces the job's (the user's choices made at confirming), in the same update
-    that claims the job. The stored file is checked again, so the import stays all-or-nothing
-    even when the school's data changed since the preview.
+    What the person confirming chose goes with the job, in the same update that claims it:
+    `mapping` replaces the job's mapping, `options` join it. The stored file is checked again,
+    so the import stays all-or-nothing even when the school's data changed since the preview.
     """
     if job.summary.get("needs_mapping") or job.errors:
         return False
     summary = {**job.summary, "phase": "import", "confirmed_by": actor.pk if actor else None}
     # A conditional update claims the job: a second confirmation finds nothing to claim.
-    changes = {"mapping": mapping} if mapping is not None else {}
     claimed = ImportJob.objects.filter(pk=job.pk, kind=kind.job_kind,
                                        status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0, **changes)
+        status=ImportJob.Status.QUEUED, summary=summary, processed_rows=0,
+        mapping={**(job.mapping if mapping is None else mapping), **(options or {})})
     if not claimed:
         job.refresh_from_db()
         return False

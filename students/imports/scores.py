@@ -62,7 +62,7 @@ class ScoreKind(pipeline.Kind):
             stage = new_subjects.NewSubjectStaging(checker.target, checker.new_subjects)
         else:
             stage = Staging(checker.target)
-        stage.rows = getattr(checker, "rows", checker)  # the ScoreRows whose tally the summary reports
+        stage.score_rows = getattr(checker, "rows", checker)  # the ScoreRows whose tally the summary reports
         return stage
 
     def refusal(self, checker):
@@ -73,7 +73,7 @@ class ScoreKind(pipeline.Kind):
     def details(self, plan, stage):
         if stage is None:
             return {}
-        details = {"results": stage.rows.tally}
+        details = {"results": stage.score_rows.tally}
         if isinstance(stage, new_subjects.NewSubjectStaging):
             details.update(stage.new_subjects.summary())
         return details

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import MAX_LEERJAAR, Level, Mark, ReferenceLevel, Student
+from ..models.people import LEVEL_ORDER
 from .columns import key
 
 LEVEL_SPELLINGS = {
     Level.PRO: ("pro", "praktijkonderwijs"),
-    Level.VMBO_BB: ("bb", "basis", "vmbo-b", "vmbo-bb", "vmbo basis", "basisberoepsgerichte leerweg"),
-    Level.VMBO_KB: ("kb", "kader", "vmbo-k", "vmbo-kb", "vmbo kader", "kaderberoepsgerichte leerweg"),
+    Level.VMBO_BB: ("bb", "bbl", "basis", "vmbo-b", "vmbo-bb", "vmbo basis", "basisberoepsgerichte leerweg"),
+    Level.VMBO_KB: ("kb", "kbl", "kader", "vmbo-k", "vmbo-kb", "vmbo kader", "kaderberoepsgerichte leerweg"),
     Level.VMBO_GT: ("vmbo-gt", "vmbo-t", "vmbo-tl", "vmbo-g", "vmbo-gl", "tl", "gl", "gt", "mavo",
                     "theoretische leerweg", "gemengde leerweg"),
     Level.HAVO: ("havo",),
@@ -27,7 +28,12 @@ SEX_SPELLINGS = {
     Student.Sex.FEMALE: ("v", "vrouw", "meisje"),
     Student.Sex.OTHER: ("x", "anders"),
 }
-COMBINED_LEVEL_SEPARATORS = re.compile(r"[/+&,]")
+COMBINED_LEVEL_SEPARATORS = re.compile(r"[/+&,|]")
+LOOSE_SEPARATORS = re.compile(r"[-\s]+")
+# Letter codes of combined classes: HV = havo/vwo, MH = mavo/havo, KGT = kader/gl/tl.
+LETTER_LEVELS = {"b": Level.VMBO_BB, "k": Level.VMBO_KB, "g": Level.VMBO_GT, "t": Level.VMBO_GT,
+                 "m": Level.VMBO_GT, "h": Level.HAVO, "v": Level.VWO}
+VMBO_LETTERS = ("b", "k", "g", "t")
 DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 # jjjj-mm-dd, also as Excel date cells arrive when read as text ("2012-05-04 00:00:00").
 YEAR_FIRST = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
@@ -63,26 +69,89 @@ LEVEL_KEYS = {key(s): level for level, spellings in LEVEL_SPELLINGS.items()
 SEX_KEYS = {key(s): sex for sex, spellings in SEX_SPELLINGS.items() for s in spellings}
 
 
-def parse_level(text):
-    """(Level, None) or (None, reason). 'HAVO', 'tl', 'atheneum', 'vmbo-gl/tl' are understood."""
+def parse_levels(text):
+    """((Level, …) lowest first, None) or (None, reason): one level ("HAVO", "tl", "atheneum",
+    "vmbo-gl/tl") or a combined one ("havo/vwo", "mavo/havo", "kader/gl", "HV", "MH", "KGT")."""
     if not text:
         return None, _("Required; this cell is empty.")
-    level = LEVEL_KEYS.get(key(text))
-    if level:
-        return level, None
-    parts = [p for p in COMBINED_LEVEL_SEPARATORS.split(text) if p.strip()]
-    levels = list(dict.fromkeys(LEVEL_KEYS.get(key(p)) for p in parts))  # in the file's order
-    if len(parts) > 1 and None not in levels:
-        if len(levels) == 1:  # "gl/tl": two spellings of one level
-            return levels[0], None
+    levels = _levels_named(text)
+    if levels is None:
         return None, _(
-            "%(value)s combines levels (%(levels)s); a student needs one level: give the level "
-            "the student follows this year."
+            "Unknown level %(value)s; use pro, vmbo-bb (bb, basis), vmbo-kb (kb, kader), vmbo-gt "
+            "(gl, tl, mavo), havo or vwo (atheneum, gymnasium), or a combined level of neighbouring "
+            "levels such as havo/vwo, mavo/havo, kader/gl, bb/kb, HV, MH or KGT."
+        ) % {"value": text}
+    ordered = sorted(set(levels), key=LEVEL_ORDER.__getitem__)
+    positions = [LEVEL_ORDER[level] for level in ordered]
+    if positions != list(range(positions[0], positions[0] + len(positions))):
+        return None, _(
+            "%(value)s combines levels that do not follow each other (%(levels)s); a combined class "
+            "spans neighbouring levels, such as havo/vwo or kader/gl."
+        ) % {"value": text, "levels": ", ".join(str(level.label) for level in ordered)}
+    return tuple(ordered), None
+
+
+def parse_norm_level(text, levels):
+    """(Level, None) or (None, reason): the level of `levels` whose promotion norms apply. Empty
+    is the lowest: a combined class follows the lower norm until the school decides otherwise."""
+    if not text:
+        return levels[0], None
+    named = _levels_named(text)
+    if named is None or len(set(named)) != 1:
+        return None, _(
+            "Unknown norm level %(value)s; give one of the student's levels (%(levels)s), or leave "
+            "the cell empty for the lowest."
         ) % {"value": text, "levels": ", ".join(str(level.label) for level in levels)}
-    return None, _(
-        "Unknown level %(value)s; use pro, vmbo-bb, vmbo-kb, vmbo-gt (gl, tl, mavo), havo or vwo "
-        "(atheneum, gymnasium)."
-    ) % {"value": text}
+    if named[0] not in levels:
+        return None, _(
+            "%(value)s is not one of the student's levels (%(levels)s); the norm level is one of "
+            "them, or leave the cell empty for the lowest."
+        ) % {"value": text, "levels": ", ".join(str(level.label) for level in levels)}
+    return named[0], None
+
+
+def parse_level(text):
+    """(Level, None) or (None, reason) for a cell that must name one level."""
+    levels, reason = parse_levels(text)
+    if reason:
+        return None, reason
+    if len(levels) > 1:
+        return None, _("%(value)s combines levels (%(levels)s); give one level.") % {
+            "value": text, "levels": ", ".join(str(level.label) for level in levels)}
+    return levels[0], None
+
+
+def _levels_named(text):
+    """The levels a cell names, in the file's order (perhaps repeated), or None if any part is
+    unknown. Parts are split at / + & , | (and, failing that, at dashes and spaces)."""
+    whole = _part_levels(text, alone=True)
+    if whole is not None:
+        return whole
+    for separators in (COMBINED_LEVEL_SEPARATORS, LOOSE_SEPARATORS):
+        parts = [p for p in separators.split(text) if p.strip()]
+        if len(parts) > 1 and key(parts[0]) == "vmbo":  # "vmbo kader/gl"
+            parts = parts[1:]
+        if len(parts) < 2:
+            continue
+        found = [_part_levels(part, alone=False) for part in parts]
+        if None not in found:
+            return tuple(level for levels in found for level in levels)
+    return None
+
+
+def _part_levels(text, *, alone):
+    """The levels of one part: a spelling ("kader"), or a code of letters ("HV", "KGT",
+    "vmbo-bk"); a single letter only within a combination ("h/v")."""
+    name = key(text)
+    if name in LEVEL_KEYS:
+        return (LEVEL_KEYS[name],)
+    letters = name.removeprefix("vmbo")
+    if not letters or len(letters) > 4 or (alone and len(letters) < 2):
+        return None
+    allowed = VMBO_LETTERS if letters != name else LETTER_LEVELS
+    if not all(letter in allowed for letter in letters):
+        return None
+    return tuple(LETTER_LEVELS[letter] for letter in letters)
 
 
 def parse_leerjaar(text, level):

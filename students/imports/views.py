@@ -4,8 +4,10 @@ The roster imports at once; a score file may first need its columns mapped, and 
 is checked and imported by a Celery worker while the page shows its progress.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -16,7 +18,7 @@ from portal.models import Role
 
 from ..models import ImportJob
 from . import jobs, roster, scores
-from .forms import NewSubjectsForm, RosterUploadForm, ScoreMappingForm, ScoreUploadForm
+from .forms import LeaversForm, NewSubjectsForm, RosterImportForm, ScoreMappingForm, ScoreUploadForm
 from .limits import MAX_STORED_ERRORS
 from .score_columns import GRADES, SCORE_COLUMNS, SCORE_KINDS
 
@@ -34,11 +36,12 @@ def roster_jobs(user):
 
 @access.role_required(Role.LEADER)
 def upload(request):
-    form = RosterUploadForm(request.POST or None, request.FILES or None,
+    form = RosterImportForm(request.POST or None, request.FILES or None,
                             schools=access.schools_for(request.user, LEADER))
     if request.method == "POST" and form.is_valid():
         job = roster.start_roster_job(school=form.cleaned_data["school"],
-                                         upload=form.cleaned_data["file"], actor=request.user)
+                                      upload=form.cleaned_data["file"], actor=request.user,
+                                      full=form.cleaned_data["full"])
         return redirect("roster_import:preview", pk=job.pk)
     return render(request, "students/import_upload.html", {
         "form": form, "columns": roster.COLUMNS,
@@ -48,13 +51,31 @@ def upload(request):
 
 @access.role_required(Role.LEADER)
 def preview(request, pk):
-    job = get_object_or_404(roster_jobs(request.user), pk=pk)
+    return _preview(request, get_object_or_404(roster_jobs(request.user), pk=pk))
+
+
+def _leavers_form(job, data=None):
+    summary = job.summary
+    return LeaversForm(data, count=len(summary.get("leavers", [])), active=summary.get("active", 0),
+                       many=summary.get("many_leavers", False))
+
+
+def _preview(request, job, leavers_form=None):
     columns = job.mapping.get("columns", [])
+    can_confirm = job.status == ImportJob.Status.PREVIEW and not job.errors
+    full = job.summary.get("full", False)
+    if full and can_confirm and job.summary.get("leavers") and leavers_form is None:
+        leavers_form = _leavers_form(job)
     return render(request, "students/import_preview.html", {
         "job": job,
         "summary": job.summary,
         "columns": [(LABELS.get(field, field), header) for field, header in columns],
-        "can_confirm": job.status == ImportJob.Status.PREVIEW and not job.errors,
+        "can_confirm": can_confirm,
+        "full": full,
+        "leavers": list(roster.leavers_of(job)) if full else [],
+        "leavers_form": leavers_form,
+        "left_on": parse_date(job.summary.get("left_on") or ""),
+        "retention_years": settings.STUDENT_RETENTION_YEARS,
     })
 
 
@@ -62,7 +83,14 @@ def preview(request, pk):
 @require_POST
 def confirm(request, pk):
     job = get_object_or_404(roster_jobs(request.user), pk=pk)
-    if not roster.confirm_roster_job(job=job, actor=request.user):
+    choice = {}
+    if job.status == ImportJob.Status.PREVIEW and job.summary.get("full") and job.summary.get("leavers"):
+        form = _leavers_form(job, request.POST)
+        if not form.is_valid():
+            return _preview(request, job, leavers_form=form)
+        choice = {"left_on": form.cleaned_data["left_on"],
+                  "many_leavers": form.cleaned_data.get("many_leavers", False)}
+    if not roster.confirm_roster_job(job=job, actor=request.user, **choice):
         messages.info(request, _("This import was already handled; nothing was imported again."))
     elif job.status == ImportJob.Status.DONE:
         messages.success(request, _("The roster has been imported."))

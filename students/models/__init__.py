@@ -11,7 +11,12 @@ from .people import (
     MentorAssignment,
     Student,
     StudentQuerySet,
+    combined_levels,
+    combined_name,
+    combined_value,
+    group_name,
     is_pre_exam_year,
+    level_name,
 )
 from .promotion import AdviceMoment, PromotionDecision, PromotionNorm
 from .scores import (
@@ -32,5 +37,6 @@ __all__ = [
     "PRE_EXAM_YEAR", "PromotionDecision", "PromotionNorm", "ResultKind", "ReviewItem", "RiskLevel",
     "RiskRules",
     "Score", "Severity", "Signal", "StandardisedResult", "Student", "StudentQuerySet", "Subject",
-    "TeamReview", "WeekNote", "is_pre_exam_year",
+    "TeamReview", "WeekNote", "combined_levels", "combined_name", "combined_value", "group_name",
+    "is_pre_exam_year", "level_name",
 ]

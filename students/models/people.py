@@ -45,6 +45,55 @@ def is_pre_exam_year(level, leerjaar):
     return PRE_EXAM_YEAR.get(level) == leerjaar
 
 
+# A combined level (dakpanklas: havo/vwo, mavo/havo, kader/gl) is stored as the values of its
+# levels, lowest first, joined by "/" ("havo/vwo", "vmbo_gt/havo"); its name joins short names
+# ("vmbo-gt/havo", "vmbo-bb/kb"), so one combination has one name whatever the file wrote.
+COMBINED_SEPARATOR = "/"
+LEVEL_ORDER = {level: i for i, level in enumerate(Level)}
+SHORT_NAMES = {Level.PRO: "pro", Level.VMBO_BB: "bb", Level.VMBO_KB: "kb", Level.VMBO_GT: "gt",
+               Level.HAVO: "havo", Level.VWO: "vwo"}
+VMBO = (Level.VMBO_BB, Level.VMBO_KB, Level.VMBO_GT)
+
+
+def combined_value(levels):
+    """The stored value of a combination of levels (any order): "havo/vwo"."""
+    ordered = sorted(set(levels), key=LEVEL_ORDER.__getitem__)
+    return COMBINED_SEPARATOR.join(level.value for level in ordered)
+
+
+def combined_levels(value):
+    """The Levels of a stored combined level, lowest first; () for none."""
+    return tuple(Level(part) for part in value.split(COMBINED_SEPARATOR)) if value else ()
+
+
+def combined_name(value):
+    """ "havo/vwo", "vmbo-gt/havo", "vmbo-bb/kb": the name of a stored combined level."""
+    names, vmbo_named = [], False
+    for level in combined_levels(value):
+        name = SHORT_NAMES[level]
+        if level in VMBO and not vmbo_named:
+            name, vmbo_named = f"vmbo-{name}", True
+        names.append(name)
+    return COMBINED_SEPARATOR.join(names)
+
+
+def level_name(level, combined=""):
+    """How a student's level reads everywhere: the combined level where there is one."""
+    return combined_name(combined) if combined else str(Level(level).label)
+
+
+def group_name(level, combined=(), leerjaar=None):
+    """How a group of students by (norm) level reads: "havo 1", or "havo 1 (incl. havo/vwo)"
+    when students of a combined level count in it, so that "havo" means the same on every page."""
+    label = str(Level(level).label) if leerjaar is None else f"{Level(level).label} {leerjaar}"
+    values = sorted({c for c in combined if c},
+                    key=lambda c: [LEVEL_ORDER[member] for member in combined_levels(c)])
+    if not values:
+        return label
+    return _("%(level)s (incl. %(combined)s)") % {"level": label,
+                                                  "combined": ", ".join(map(combined_name, values))}
+
+
 def _leerjaar_in_range():
     condition = models.Q()
     for level, top in MAX_LEERJAAR.items():
@@ -71,7 +120,13 @@ class Student(models.Model):
     tussenvoegsel = models.CharField(_("tussenvoegsel"), max_length=20, blank=True)
     family_name = models.CharField(_("family name"), max_length=100)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # The level the promotion norms, filters and figures use (for a combined level: its norm
+    # level, by default the lowest of its levels).
     level = models.CharField(_("level"), max_length=10, choices=Level)
+    combined_level = models.CharField(
+        _("combined level"), max_length=40, blank=True,
+        help_text=_("The levels of a combined class (havo/vwo), lowest first; empty for one level."),
+    )
     leerjaar = models.PositiveSmallIntegerField(_("leerjaar"))
     class_code = models.CharField(_("class"), max_length=20, blank=True)
     mentor = models.ForeignKey(
@@ -136,6 +191,15 @@ class Student(models.Model):
         return changed
 
     def clean(self):
+        if self.combined_level:
+            try:
+                levels = combined_levels(self.combined_level)
+            except ValueError:
+                levels = ()
+            if len(levels) < 2 or combined_value(levels) != self.combined_level:
+                raise ValidationError({"combined_level": _("Not a combined level.")})
+            if self.level not in levels:
+                raise ValidationError({"level": _("The norm level must be one of the combined levels.")})
         top = MAX_LEERJAAR.get(self.level)
         if top and self.leerjaar is not None and not 1 <= self.leerjaar <= top:
             raise ValidationError(
@@ -154,8 +218,13 @@ class Student(models.Model):
         return f"{self.family_name}, {self.given_name}{tail}"
 
     @property
+    def level_name(self):
+        """ "havo/vwo" for a combined level, else the level: what every page shows."""
+        return level_name(self.level, self.combined_level)
+
+    @property
     def level_year(self):
-        return f"{self.get_level_display()} {self.leerjaar}"
+        return f"{self.level_name} {self.leerjaar}"
 
     def get_absolute_url(self):
         return reverse("students:detail", args=[self.pk])

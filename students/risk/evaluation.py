@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef
 
 from portal.schoolyear import SchoolYear
-from students.models import Level, PromotionDecision, RiskLevel, Score, Student
+from students.models import Level, PromotionDecision, RiskLevel, Score, Student, group_name
 
 from .projection import Projection
 from .rules import assess, projections
@@ -84,7 +84,7 @@ def evaluate(school, year, *, on=None, settings=None):
     final = projections(school, students.exclude(Exists(decided)), on=year.end, year=year)
 
     total = EvaluationRow(label="total")
-    groups, by_sex = {}, {}
+    groups, by_sex, combined = {}, {}, {}
     result = Evaluation(year=year, on=on, total=total, groups=[], by_sex=[])
     for pk, a in assessments.items():
         if pk in decisions:
@@ -101,12 +101,15 @@ def evaluate(school, year, *, on=None, settings=None):
         student = a.student
         key = (student.level, student.leerjaar)
         if key not in groups:
-            groups[key] = EvaluationRow(label=f"{Level(student.level).label} {student.leerjaar}")
+            groups[key] = EvaluationRow(label="")
         groups[key].add(flagged=flagged, positive=positive)
+        combined.setdefault(key, set()).add(student.combined_level)
         if student.sex:
             if student.sex not in by_sex:
                 by_sex[student.sex] = EvaluationRow(label=str(Student.Sex(student.sex).label))
             by_sex[student.sex].add(flagged=flagged, positive=positive)
+    for (level, leerjaar), row in groups.items():
+        row.label = group_name(level, combined[(level, leerjaar)], leerjaar)
     level_order = {level: i for i, level in enumerate(Level.values)}
     result.groups = [groups[k] for k in sorted(groups, key=lambda k: (level_order[k[0]], k[1]))]
     result.by_sex = [by_sex[k] for k in sorted(by_sex)]

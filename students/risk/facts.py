@@ -32,6 +32,7 @@ class StudentRow:
     leerjaar: int
     mentor_id: int | None
     sex: str
+    combined_level: str = ""  # the combined level (havo/vwo) whose norm level `level` is
 
 
 @dataclass
@@ -48,10 +49,10 @@ class Facts:
 def student_rows(queryset):
     rows = queryset.order_by().values_list(
         "pk", "student_number", "given_name", "tussenvoegsel", "family_name", "level", "leerjaar",
-        "mentor_id", "sex")
+        "mentor_id", "sex", "combined_level")
     return [StudentRow(pk, number, " ".join(p for p in (given, tussen, family) if p), level,
-                       leerjaar, mentor_id, sex)
-            for pk, number, given, tussen, family, level, leerjaar, mentor_id, sex in rows]
+                       leerjaar, mentor_id, sex, combined)
+            for pk, number, given, tussen, family, level, leerjaar, mentor_id, sex, combined in rows]
 
 
 def subjects_of(school):

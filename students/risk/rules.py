@@ -15,7 +15,7 @@ from django.utils import timezone
 from portal.numbers import number
 from portal.schoolyear import SchoolYear
 from students.models import Category, RiskLevel, Severity, Student, is_pre_exam_year
-from students.wording import CATEGORY_WORDS, LEVEL_NAMES, ROMAN, count
+from students.wording import CATEGORY_WORDS, ROMAN, count, level_year_words
 
 from .facts import Facts, StudentRow, gather, load_grades, load_marks, student_rows, subjects_of
 from .projection import (
@@ -111,9 +111,9 @@ def judge(student, facts, *, settings, subjects, norms):
     total = sum(points for _r, points in reasons)
     if s.pre_exam_factor > 1 and is_pre_exam_year(student.level, student.leerjaar):
         extra = (total * s.pre_exam_factor - total).quantize(TENTH, rounding=ROUND_HALF_UP)
+        which = level_year_words(student.level, student.leerjaar, student.combined_level)
         reasons.append(_reason(
-            "pre_exam", f"voorexamenjaar ({LEVEL_NAMES[student.level]} {student.leerjaar}): "
-                        f"punten × {_factor(s.pre_exam_factor)}", extra))
+            "pre_exam", f"voorexamenjaar ({which}): punten × {_factor(s.pre_exam_factor)}", extra))
         total += extra
     level = (RiskLevel.HIGH if total >= s.high_points
              else RiskLevel.ATTENTION if total >= s.attention_points else RiskLevel.NONE)

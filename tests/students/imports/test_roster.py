@@ -140,12 +140,14 @@ def test_common_spellings_of_levels_are_recognised(tmp_path, school_a, spelling,
     assert Student.objects.get().level == level
 
 
-def test_a_combined_level_is_an_error_that_says_why(tmp_path, school_a):
-    path = write_csv(tmp_path / "export.csv", [roster_row("1001", level="havo/vwo")])
+def test_levels_that_are_no_combination_are_errors_that_say_why(tmp_path, school_a):
+    path = write_csv(tmp_path / "export.csv", [roster_row("1001", level="kb/havo"),
+                                               roster_row("1002", level="havo/mbo")])
     with translation.override("en"):
         output = rejected(path)
-    assert errors_in(output) == [(2, "niveau", "havo/vwo")]
-    assert "a student needs one level" in output
+    assert errors_in(output) == [(2, "niveau", "kb/havo"), (3, "niveau", "havo/mbo")]
+    assert "kb/havo combines levels that do not follow each other (vmbo-kb, havo)" in output
+    assert "Unknown level havo/mbo; use pro, vmbo-bb" in output and "HV, MH or KGT" in output
     assert not Student.objects.exists()
 
 
@@ -303,7 +305,7 @@ LEVELS = [("havo", 5), ("vwo", 6), ("tl", 4), ("kb", 4), ("bb", 4), ("pro", 5)]
 def big_roster(bad_rows=()):
     """2,000 students; the rows in `bad_rows` (spreadsheet numbers) carry one mistake each."""
     mistakes = [
-        {"level": "havo/vwo"}, {"leerjaar": "7"}, {"born": "31-02-2012"}, {"level": "mbo"},
+        {"level": "kb/havo"}, {"leerjaar": "7"}, {"born": "31-02-2012"}, {"level": "mbo"},
         {"mentor": "niemand@a.example"}, {"number": "100002"},
     ]
     rows = []

@@ -30,7 +30,7 @@ def roster(*rows, name="leerlingen.csv"):
 GOOD = ("1001;Sanne;Visser;04-05-2012;havo;3;3H1;mentor@a.example",
         "1002;Daan;Bakker;07-09-2011;vwo;4;4V2;")
 BAD = ("1001;Sanne;Visser;04-05-2012;havo;3;3H1;mentor@a.example",
-       "1002;Daan;Bakker;31-02-2011;havo/vwo;4;4V2;",
+       "1002;Daan;Bakker;31-02-2011;havo/mbo;4;4V2;",
        "1001;Kim;Smit;01-01-2012;havo;9;3H1;niemand@a.example")
 
 
@@ -92,11 +92,11 @@ def test_a_file_with_errors_is_rejected_with_every_error_listed(client, leader_a
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.REJECTED
     assert [(e["row"], e["column"], e["value"]) for e in job.errors] == [
-        (3, "geboortedatum", "31-02-2011"), (3, "niveau", "havo/vwo"),
+        (3, "geboortedatum", "31-02-2011"), (3, "niveau", "havo/mbo"),
         (4, "leerlingnummer", "1001"), (4, "leerjaar", "9"), (4, "mentor", "niemand@a.example"),
     ]
     page = client.get(preview_url(job)).content.decode()
-    for value in ("31-02-2011", "havo/vwo", "niemand@a.example"):
+    for value in ("31-02-2011", "havo/mbo", "niemand@a.example"):
         assert f"<td>{value}</td>" in page
     assert confirm_url(job) not in page
 
