@@ -165,7 +165,12 @@ def test_a_mentor_filters_their_caseload_the_same_way(client, mentor_a, dakpan):
     assert "Visser, Sanne" in page and "havo/vwo 1" in page and "Jansen, Mila" not in page
 
 
-def test_dashboard_groups_say_which_combined_levels_they_include(client, leader_a, school_a, dakpan):
+def test_dashboard_groups_say_which_combined_levels_they_include(tmp_path, client, leader_a, school_a,
+                                                                  dakpan, clock):
+    scores = tmp_path / "cijfers.csv"  # a school without grades sees its set-up checklist instead
+    scores.write_text("leerlingnummer;vak;toets;datum;cijfer\n" + "".join(
+        f"{number};ne;Toets 1;{clock.today:%d-%m-%Y};6,5\n" for number in (1001, 1002, 1003)), encoding="utf-8")
+    call_command("import_scores", str(scores), "--school", "12AB", stdout=StringIO())
     client.force_login(leader_a)
     page = client.get(reverse("dashboards:school", args=[school_a.brin])).content.decode()
     assert "havo 1 (incl. havo/vwo)" in page
