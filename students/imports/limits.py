@@ -76,6 +76,9 @@ def size_problem(size, kind):
     if kind == ImportJob.Kind.ROSTER:
         top = import_limit("IMPORT_ROSTER_MAX_BYTES")
         message = _("The file is %(size)s; a roster file may be at most %(max)s. Is this the roster?")
+    elif kind == ImportJob.Kind.TRANSFER:  # one row per student, like the roster
+        top = import_limit("IMPORT_ROSTER_MAX_BYTES")
+        message = _("The file is %(size)s; a transfer file may be at most %(max)s. Is this the right file?")
     else:
         top = import_limit("IMPORT_SCORE_MAX_BYTES")
         message = _("The file is %(size)s; a score file may be at most %(max)s. Split it, for example "

@@ -16,12 +16,14 @@ from .people import (
 from .promotion import AdviceMoment, PromotionDecision, PromotionNorm
 from .scores import ResultKind, Score, StandardisedResult, Subject
 from .signals import CATEGORY_SHORT, Category, Severity, Signal, WeekNote
+from .transfer import DOMAIN_LEVELS, Advice, Placement, ReferenceLevel, Transfer, placement
 
 __all__ = [
-    "ActionItem", "AdviceMoment", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
+    "ActionItem", "Advice", "AdviceMoment", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
+    "DOMAIN_LEVELS",
     "Flag", "FlagEvent", "ImportJob", "Level", "MAX_LEERJAAR", "MentorAssignment", "Notification",
-    "PRE_EXAM_YEAR", "PromotionDecision", "PromotionNorm", "ResultKind", "ReviewItem", "RiskLevel",
-    "RiskRules",
+    "PRE_EXAM_YEAR", "Placement", "PromotionDecision", "PromotionNorm", "ReferenceLevel", "ResultKind",
+    "ReviewItem", "RiskLevel", "RiskRules",
     "Score", "Severity", "Signal", "StandardisedResult", "Student", "StudentQuerySet", "Subject",
-    "TeamReview", "WeekNote", "is_pre_exam_year",
+    "TeamReview", "Transfer", "WeekNote", "is_pre_exam_year", "placement",
 ]

@@ -16,6 +16,7 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         ROSTER = "roster", _("student roster")
         SCORES = "scores", _("scores")
+        TRANSFER = "transfer", _("warme overdracht")
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("ready to confirm")
