@@ -12,7 +12,9 @@ from portal.schoolyear import week_start
 
 from . import hooks
 from .flags.selectors import with_risk
-from .models import Category, Conversation, ReviewItem, Score, Severity, Signal, Student, WeekNote
+from .models import (
+    Category, Conversation, ReviewItem, Score, Severity, Signal, Student, Transfer, WeekNote,
+)
 
 SORTS = {
     "naam": ("family_name", "given_name"),
@@ -140,6 +142,14 @@ def with_care_summary(students, today):
         open_plans=subquery(plans, Count("pk")),
         overdue_evaluations=subquery(plans.filter(next_evaluation_on__lt=today), Count("pk")),
     )
+
+
+def transfer_of(student):
+    """The student's warme overdracht (imported from the primary school's file), or None."""
+    transfer = Transfer.objects.filter(student=student).first()
+    if transfer is not None:
+        transfer.student = student  # its placement reads the level; no second query
+    return transfer
 
 
 def plans_of(student):

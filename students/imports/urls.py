@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfer_views, views
 
 app_name = "roster_import"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("cijfers/<int:pk>/kolommen/", views.scores_mapping, name="scores_mapping"),
     path("cijfers/<int:pk>/bevestigen/", views.scores_confirm, name="scores_confirm"),
     path("cijfers/<int:pk>/voortgang/", views.job_status, name="job_status"),
+    path("overdracht/", transfer_views.upload, name="transfer_upload"),
+    path("overdracht/<int:pk>/", transfer_views.preview, name="transfer_preview"),
+    path("overdracht/<int:pk>/bevestigen/", transfer_views.confirm, name="transfer_confirm"),
 ]

@@ -162,6 +162,7 @@ def forms_of(role, site):
                    (f"/bevordering/leerling/{s.pk}/besluit/", "main form[method=post]"),
                    ("/leerlingen/importeren/", "main form[method=post]"),
                    ("/leerlingen/importeren/cijfers/", "main form[method=post]"),
+                   ("/leerlingen/importeren/overdracht/", "main form[method=post]"),
                    ("/schoolprogramma/", "#programme-form"),
                    (f"/schoolprogramma/{p.pk}/uitvoering/", "#spending-form"),
                    (f"/schoolprogramma/{site.draft.pk}/regels/", "#line-form"),
@@ -173,15 +174,19 @@ def forms_of(role, site):
 ROSTER_WITH_AN_ERROR = ("leerlingnummer;roepnaam;achternaam;geboortedatum;niveau;leerjaar;klas\n"
                         "900001;Fenna;Oost;04-05-2013;havo;2;2H1\n"
                         "900002;Gijs;West;31-02-2013;havo;2;2H1\n")
+TRANSFER_WITH_AN_ERROR = ("leerlingnummer;schooladvies;heroverwogen advies;rekenen\n"
+                          "100001;havo/vwo;vwo;1S\n"
+                          "100002;havo-plus;;2F\n")
 SCORES_WITH_AN_UNKNOWN_COLUMN = ("leerlingnummer;vak;toets;datum;uitslag\n"
                                  "100001;wiskunde;Toets 9;20-11-2026;6,5\n")
 
 
 def import_previews(page):
-    """The leader uploads a roster with an error and a score file whose grade column has an
-    unknown name: the preview pages with their error table and column mapping."""
+    """The leader uploads a roster and a transfer file with errors and a score file whose grade
+    column has an unknown name: the preview pages with their error tables and column mapping."""
     paths = []
     for upload, name, content in (("/leerlingen/importeren/", "leerlingen.csv", ROSTER_WITH_AN_ERROR),
+                                  ("/leerlingen/importeren/overdracht/", "overdracht.csv", TRANSFER_WITH_AN_ERROR),
                                   ("/leerlingen/importeren/cijfers/", "cijfers.csv", SCORES_WITH_AN_UNKNOWN_COLUMN)):
         page.goto(upload)
         page.locator("main input[type=file]").set_input_files(
