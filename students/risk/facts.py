@@ -1,5 +1,6 @@
 """The facts the rules look at, gathered for a set of students in a few set-based queries:
-year-to-date subject averages and the trend windows, recent signals, and Cito drops."""
+year-to-date subject averages and the trend windows, recent signals, Cito drops, and (with the
+student's own row) the primary school's advice from the warme overdracht."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from django.db.models import Count, F, FloatField, Q, Sum, Window
 from django.db.models.functions import Cast, Lead, RowNumber
 
 from portal.schoolyear import SchoolYear, week_start
-from students.models import Score, Severity, Signal, StandardisedResult, Subject
+from students.models import Score, Severity, Signal, StandardisedResult, Subject, placement
 
 from .projection import average_tenths
 
@@ -27,6 +28,12 @@ class StudentRow:
     leerjaar: int
     mentor_id: int | None
     sex: str
+    advice: str = ""  # the advice that counts (the adjusted one if any); "" without a transfer
+
+    @property
+    def placement(self):
+        """Below, at or above the advice (students.models.Placement), or None without one."""
+        return placement(self.level, self.advice)
 
 
 @dataclass
@@ -40,12 +47,13 @@ class Facts:
 
 
 def student_rows(queryset):
+    """The students' own rows, with their advice from the warme overdracht (one query)."""
     rows = queryset.order_by().values_list(
         "pk", "student_number", "given_name", "tussenvoegsel", "family_name", "level", "leerjaar",
-        "mentor_id", "sex")
+        "mentor_id", "sex", "transfer__advice", "transfer__adjusted_advice")
     return [StudentRow(pk, number, " ".join(p for p in (given, tussen, family) if p), level,
-                       leerjaar, mentor_id, sex)
-            for pk, number, given, tussen, family, level, leerjaar, mentor_id, sex in rows]
+                       leerjaar, mentor_id, sex, adjusted or advice or "")
+            for pk, number, given, tussen, family, level, leerjaar, mentor_id, sex, advice, adjusted in rows]
 
 
 def subjects_of(school):
