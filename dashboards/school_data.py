@@ -6,14 +6,14 @@ several measures share: each student's first flag and how long they waited for h
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
 
 from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from portal.schoolyear import SchoolYear
-from students.models import Flag, FlagEvent, PromotionDecision, Score, Student
+from students.models import Flag, FlagEvent, PromotionDecision, Score, Student, placement
 
 TOTAL = ("", 0)            # the key of the school's own row among the groups
 
@@ -33,13 +33,18 @@ class SchoolData:
     scores: dict        # student pk -> [(date, grade, weight)] in date order
     decisions: list     # dicts
     interventions: dict  # pk -> Intervention
+    placements: dict = field(default_factory=dict)  # pk -> Placement against the advice, if known
 
     @classmethod
     def load(cls, school, year, today, *, with_scores=True):
         local = timezone.localdate
-        students = {pk: (level, leerjaar) for pk, level, leerjaar in
-                    Student.objects.filter(school=school, is_active=True)
-                    .values_list("pk", "level", "leerjaar")}
+        students, placements = {}, {}
+        for pk, level, leerjaar, advice, adjusted in (
+                Student.objects.filter(school=school, is_active=True)
+                .values_list("pk", "level", "leerjaar", "transfer__advice", "transfer__adjusted_advice")):
+            students[pk] = (level, leerjaar)
+            if advice:
+                placements[pk] = placement(level, adjusted or advice)
         flags = [
             {**f, "raised": local(f["raised_on"]),
              "resolved": local(f["resolved_on"]) if f["resolved_on"] else None}
@@ -79,7 +84,7 @@ class SchoolData:
         used = set().union(*(p["interventions"] for p in plans)) if plans else set()
         interventions = {i.pk: i for i in Intervention.objects.filter(pk__in=used)}
         return cls(school, year, today, students, flags, events, plans, evaluations, scores,
-                   decisions, interventions)
+                   decisions, interventions, placements)
 
     def in_year(self, day):
         return day is not None and self.year.start <= day <= self.today
