@@ -8,6 +8,7 @@ from io import StringIO
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from portal.models import AuditEntry
 from students.imports.transfer import parse_advice
@@ -25,6 +26,13 @@ ROWS = ("1001;OBS De Regenboog;havo;havo/vwo;Doorstroomtoets;214;havo/vwo;2F;2F;
         "1002;Kindcentrum Het Anker;havo/vwo;;IEP;88;vwo;2F;1F;1S;Extra tijd bij toetsen (dyslexie);",
         "1003;OBS De Regenboog;vmbo-kb/gl lwoo;;;;;1F;<1F;1F;\"Faalangst; werkt goed met een vaste planning\";")
 ERROR_LINE = re.compile(r"^row (\d+), column '([^']*)', value '([^']*)': (.+)$", re.M)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked as written in the code (the pages show them in Dutch)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
