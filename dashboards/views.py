@@ -11,7 +11,7 @@ from portal import access, audit
 from portal.models import Role
 from students.models import Level
 
-from . import exports, selectors, services, tables
+from . import exports, selectors, services, setup, tables
 
 FORMATS = ("csv", "xlsx")
 
@@ -28,10 +28,14 @@ def _level(level, leerjaar):
 
 @access.role_required(Role.LEADER)
 def school(request, brin):
+    """The school overview: the dashboards once there are students and grades, with the set-up
+    checklist above them while a step is open; before that the checklist instead of them."""
     school = selectors.leader_school(request.user, brin)
+    checklist = setup.checklist(school)
     return render(request, "dashboards/school.html", {
-        "school": school, "overview": selectors.school_overview(school),
-        "dashboard": selectors.school_dashboard(school, group_url=_group_url(school.brin)),
+        "school": school, "checklist": checklist, "overview": selectors.school_overview(school),
+        "dashboard": (selectors.school_dashboard(school, group_url=_group_url(school.brin))
+                      if checklist.has_data else None),
         "explain": tables.TARGETS, "export_url": "dashboards:school_export",
     })
 
@@ -105,7 +109,8 @@ def inspector_export(request, fmt):
 def inspector_school(request, brin):
     school = selectors.inspector_school(request.user, brin)
     return render(request, "dashboards/inspector_school.html", {
-        "school": school, "dashboard": selectors.school_dashboard(school, suppress=True),
+        "school": school,
+        "dashboard": selectors.school_dashboard(school, suppress=True) if setup.has_data(school) else None,
         "explain": tables.TARGETS, "export_url": "dashboards:inspector_school_export",
     })
 

@@ -117,8 +117,10 @@ def _reflag_after_commit(school):
 
 @transaction.atomic
 def save_rules(*, actor, school, settings):
-    """Store the school's rules; returns the names of the settings that changed. The flags
-    are recomputed after commit, so the change shows at once."""
+    """Store the school's rules; returns the names of the settings that changed, or None
+    when nothing was stored. The first save stores the rules even when they are the standard
+    ones: the school has then looked at them and made them its own (the set-up checklist
+    counts that). The flags are recomputed after commit, so a change shows at once."""
     rules = RiskRules.objects.select_for_update().filter(school=school).first()
     try:
         before = RiskSettings.from_values(rules.values if rules else {}).to_values()
@@ -126,14 +128,16 @@ def save_rules(*, actor, school, settings):
         before = {}  # stored values were broken: everything counts as changed
     after = settings.to_values()
     changed = sorted(name for name, value in after.items() if before.get(name) != value)
-    if not changed:
-        return []
+    if not changed and rules:
+        return None
     rules = rules or RiskRules(school=school)
     rules.values, rules.updated_by = after, actor
     rules.save()
     audit.record(user=actor, school=school, action=audit.Action.UPDATE, obj=rules,
-                 summary=("signaleringsregels gewijzigd: " + ", ".join(changed)))
-    _reflag_after_commit(school)
+                 summary=("signaleringsregels gewijzigd: " + ", ".join(changed)) if changed
+                 else "signaleringsregels vastgesteld: de standaardregels, ongewijzigd")
+    if changed:
+        _reflag_after_commit(school)
     return changed
 
 

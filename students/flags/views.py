@@ -142,6 +142,8 @@ def rules(request):
                     "Rules saved: %(count)s setting changed. The flags are being recomputed.",
                     "Rules saved: %(count)s settings changed. The flags are being recomputed.",
                     len(changed)) % {"count": len(changed)})
+            elif changed is not None:
+                messages.success(request, _("Rules saved: the school keeps the standard rules."))
             else:
                 messages.info(request, _("Nothing changed."))
             return redirect(_with_school(reverse("flags:rules"), request, school))

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from portal import audit
+from students import hooks
 from students.models import Score, Signal, Subject
 
 FIELDS = ("code", "name", "is_core", "counts_for_promotion", "result_kind", "is_active", "aliases")
@@ -50,8 +51,8 @@ def change_subject(*, actor, subject, data):
 
 @transaction.atomic
 def merge_subjects(*, actor, source, target):
-    """Move every grade and signal of `source` to `target`, keep source's code, name and
-    aliases as aliases of target (so imports still find it), and switch source off. Refused
+    """Move every grade, signal and plan goal of `source` to `target`, keep source's code, name
+    and aliases as aliases of target (so imports still find it), and switch source off. Refused
     when a student has the same test on the same day in both (one would overwrite the other).
     Returns the number of grades moved."""
     if source.pk == target.pk or source.school_id != target.school_id:
@@ -70,6 +71,7 @@ def merge_subjects(*, actor, source, target):
                                                    "target": target.code})
     moved = Score.objects.filter(subject=source).update(subject=target)
     Signal.objects.filter(subject=source).update(subject=target)
+    hooks.plans().filter(goal_subject=source).update(goal_subject=target)
     target.aliases = clean_aliases([*target.aliases, source.code, source.name, *source.aliases],
                                    own=(target.code, target.name))
     target.save(update_fields=["aliases"])

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboards import services, tables
 from dashboards.models import SchoolMeasures
 from dashboards.tasks import refresh_all_measures
 from interventions.models import Intervention
 from schoolplans.models import Budget, ProgrammeLine, SchoolProgramme, Spending
-from students.models import Level
+from students.models import Level, Score, Subject
 from tests.conftest import make_student
 
 from .factories import group, stored
@@ -115,7 +116,11 @@ def test_a_leader_brings_the_figures_up_to_date(client, small_school, leader_a, 
 
 
 def test_a_school_without_figures_gets_them_on_first_view(client, leader_a, school_a, mentor_a):
-    make_student(school_a, mentor_a)
+    student = make_student(school_a, mentor_a)
     client.force_login(leader_a)
+    assert client.get(reverse("dashboards:school", args=["12AB"])).status_code == 200
+    assert not SchoolMeasures.objects.exists()  # no grades yet: the set-up checklist, no figures
+    Score.objects.create(student=student, subject=Subject.objects.get(school=school_a, code="wi"),
+                         test="Toets", date=timezone.localdate(), grade=6)
     assert client.get(reverse("dashboards:school", args=["12AB"])).status_code == 200
     assert SchoolMeasures.objects.filter(school=school_a).count() == 1

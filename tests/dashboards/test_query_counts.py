@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from dashboards import services
+from students.models import Score, Subject
 from tests.conftest import make_student
 
 from .factories import TODAY, flag, plan
@@ -15,8 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _busy_school(school, mentor, n):
+    maths = Subject.objects.get(school=school, code="wi")
     for i in range(n):
         student = make_student(school, mentor, leerjaar=1 + i % 5)
+        Score.objects.create(student=student, subject=maths, test="Toets", date=TODAY - timedelta(days=40),
+                             grade=6)
         flag(student, TODAY - timedelta(days=30 + i))
         plan(student, TODAY - timedelta(days=20), next_evaluation=TODAY - timedelta(days=1))
     services.refresh_school(school)

@@ -56,3 +56,17 @@ def test_ending_a_plan_needs_an_end_date_and_clears_the_evaluation(client, mento
     assert client.post(url, data).status_code == 302
     plan.refresh_from_db()
     assert (plan.status, plan.ended_on, plan.next_evaluation_on) == ("completed", date(2026, 11, 20), None)
+
+
+def test_a_plan_aiming_at_a_merged_subject_aims_at_the_subject_it_was_merged_into(
+        client, mentor_a, leader_a, student_a):
+    ensure_standard_subjects(student_a.school)
+    own = Subject.objects.create(school=student_a.school, code="wisk", name="wiskunde (oud)")
+    wiskunde = Subject.objects.get(school=student_a.school, code="wi")
+    client.force_login(mentor_a)
+    response = client.post(reverse("interventions:plan_create", args=[student_a.pk]), plan_data(
+        goal_subject=own.pk, goal_grade="5,5", goal_date="2027-01-31", responsible=mentor_a.pk))
+    assert response.status_code == 302, response.context["form"].errors
+    client.force_login(leader_a)
+    assert client.post(reverse("subjects:merge", args=[own.pk]), {"target": wiskunde.pk}).status_code == 302
+    assert InterventionPlan.objects.get().goal_subject == wiskunde

@@ -167,6 +167,19 @@ def test_a_leader_changes_the_rules(client, leader_a, school_a):
     assert AuditEntry.objects.filter(object_type="riskrules").count() == 1  # nothing changed
 
 
+def test_saving_the_standard_rules_once_makes_them_the_schools_own(client, leader_a, school_a):
+    client.force_login(leader_a)
+    response = client.post(reverse("flags:rules"), rules_form(), follow=True)
+    assert "Regels opgeslagen: de school houdt de standaardregels aan." in response.content.decode()
+    stored = RiskRules.objects.get(school=school_a)
+    assert stored.values == RiskSettings().to_values() and stored.updated_by == leader_a
+    entry = AuditEntry.objects.get(object_type="riskrules")
+    assert entry.summary == "signaleringsregels vastgesteld: de standaardregels, ongewijzigd"
+    response = client.post(reverse("flags:rules"), rules_form(), follow=True)
+    assert "Er is niets gewijzigd." in response.content.decode()
+    assert AuditEntry.objects.filter(object_type="riskrules").count() == 1
+
+
 def test_invalid_rules_are_shown_with_the_field_and_not_saved(client, leader_a, school_a):
     client.force_login(leader_a)
     response = client.post(reverse("flags:rules"), rules_form(attention_points="5", high_points="4"))
