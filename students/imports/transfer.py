@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import services
-from ..models import DOMAIN_LEVELS, Advice, ImportJob, Level, ReferenceLevel, Student, Transfer
+from ..models import DOMAIN_LEVELS, Advice, ImportJob, Level, Student, Transfer
 from . import pipeline
 from .columns import Column, plan_columns
 from .limits import PREVIEW_ROWS, shown
@@ -72,6 +72,7 @@ JOINING_WORDS = {"vmbo", "leerweg", "en", "of", "met", "advies"}
 LWOO = "lwoo"  # leerwegondersteunend onderwijs, often written after a vmbo advice
 # "<1F", "onder 1F", "1F niet behaald": not (yet) at 1F.
 NOT_YET = re.compile(r"<|onder|niet|geen|beneden|lager")
+BELOW_1F = "<1F"  # as students.models.DOMAIN_LEVELS writes it
 DOMAIN_NAMES = {"reading": "lezen", "spelling": "taalverzorging", "maths": "rekenen"}
 
 
@@ -110,19 +111,14 @@ def parse_advice(text, *, required=False):
 
 
 def parse_reference_level(text, domain):
-    """(ReferenceLevel or "", None) or (None, reason): '1F', '2F', '1S', '<1F', 'onder 1F'."""
+    """('1F', None) or (None, reason): '1F', '2f', '1S', '<1F', 'onder 1F' as the domain has them."""
     if not text:
         return "", None
-    squeezed = re.sub(r"[\s.]", "", text.lower())
-    found = None
-    if "1f" in squeezed and NOT_YET.search(squeezed):
-        found = ReferenceLevel.BELOW_1F
-    elif squeezed.upper() in ReferenceLevel.values:
-        found = ReferenceLevel(squeezed.upper())
+    squeezed = re.sub(r"[\s.]", "", text.upper())
+    found = BELOW_1F if "1F" in squeezed and NOT_YET.search(squeezed.lower()) else squeezed
     if found not in DOMAIN_LEVELS[domain]:
         return None, _("%(value)s is not a reference level for %(domain)s; use %(accepted)s.") % {
-            "value": text, "domain": DOMAIN_NAMES[domain],
-            "accepted": ", ".join(level.label for level in DOMAIN_LEVELS[domain])}
+            "value": text, "domain": DOMAIN_NAMES[domain], "accepted": ", ".join(DOMAIN_LEVELS[domain])}
     return found, None
 
 

@@ -16,13 +16,13 @@ from .people import (
 from .promotion import AdviceMoment, PromotionDecision, PromotionNorm
 from .scores import ResultKind, Score, StandardisedResult, Subject
 from .signals import CATEGORY_SHORT, Category, Severity, Signal, WeekNote
-from .transfer import DOMAIN_LEVELS, Advice, Placement, ReferenceLevel, Transfer, placement
+from .transfer import DOMAIN_LEVELS, Advice, Placement, Transfer, placement
 
 __all__ = [
     "ActionItem", "Advice", "AdviceMoment", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
     "DOMAIN_LEVELS",
     "Flag", "FlagEvent", "ImportJob", "Level", "MAX_LEERJAAR", "MentorAssignment", "Notification",
-    "PRE_EXAM_YEAR", "Placement", "PromotionDecision", "PromotionNorm", "ReferenceLevel", "ResultKind",
+    "PRE_EXAM_YEAR", "Placement", "PromotionDecision", "PromotionNorm", "ResultKind",
     "ReviewItem", "RiskLevel", "RiskRules",
     "Score", "Severity", "Signal", "StandardisedResult", "Student", "StudentQuerySet", "Subject",
     "TeamReview", "Transfer", "WeekNote", "is_pre_exam_year", "placement",

@@ -68,26 +68,20 @@ def placement(level, advice):
     return Placement.AT if current == advised else Placement.ABOVE
 
 
-class ReferenceLevel(models.TextChoices):
-    """Referentieniveaus as the doorstroomtoets reports them: lezen and taalverzorging 1F or
-    2F, rekenen 1F or 1S, or not yet 1F."""
-
-    BELOW_1F = "<1F", "<1F"
-    F1 = "1F", "1F"
-    F2 = "2F", "2F"
-    S1 = "1S", "1S"
-
-
-# The reference levels each domain of the doorstroomtoets is reported in.
+# Referentieniveaus as the doorstroomtoets reports them, per domain: lezen and taalverzorging
+# 1F or 2F, rekenen 1F or 1S, or not yet 1F ("<1F"). Plain values, the same codes as a
+# standardised result's reference level.
+BELOW_1F = "<1F"
 DOMAIN_LEVELS = {
-    "reading": (ReferenceLevel.BELOW_1F, ReferenceLevel.F1, ReferenceLevel.F2),
-    "spelling": (ReferenceLevel.BELOW_1F, ReferenceLevel.F1, ReferenceLevel.F2),
-    "maths": (ReferenceLevel.BELOW_1F, ReferenceLevel.F1, ReferenceLevel.S1),
+    "reading": (BELOW_1F, "1F", "2F"),
+    "spelling": (BELOW_1F, "1F", "2F"),
+    "maths": (BELOW_1F, "1F", "1S"),
 }
+REFERENCE_LEVELS = [(level, level) for level in (BELOW_1F, "1F", "2F", "1S")]
 
 
 def _reported(domain):
-    return Q(**{domain: ""}) | Q(**{f"{domain}__in": [level.value for level in DOMAIN_LEVELS[domain]]})
+    return Q(**{domain: ""}) | Q(**{f"{domain}__in": DOMAIN_LEVELS[domain]})
 
 
 class Transfer(models.Model):
@@ -106,10 +100,10 @@ class Transfer(models.Model):
                             help_text=_("Which doorstroomtoets (before 2024: eindtoets)."))
     test_score = models.PositiveSmallIntegerField(_("test score"), null=True, blank=True)
     test_advice = models.CharField(_("test advice"), max_length=15, choices=Advice, blank=True)
-    reading = models.CharField(_("reading (lezen)"), max_length=3, choices=ReferenceLevel, blank=True)
+    reading = models.CharField(_("reading (lezen)"), max_length=3, choices=REFERENCE_LEVELS, blank=True)
     spelling = models.CharField(_("spelling and grammar (taalverzorging)"), max_length=3,
-                                choices=ReferenceLevel, blank=True)
-    maths = models.CharField(_("arithmetic (rekenen)"), max_length=3, choices=ReferenceLevel, blank=True)
+                                choices=REFERENCE_LEVELS, blank=True)
+    maths = models.CharField(_("arithmetic (rekenen)"), max_length=3, choices=REFERENCE_LEVELS, blank=True)
     support_needs = models.TextField(_("support needs (ondersteuningsbehoefte)"), blank=True)
     notes = models.TextField(_("notes from the primary school"), blank=True)
     updated_at = models.DateTimeField(_("imported"))
