@@ -39,6 +39,7 @@ COUNTS = (
     "first_flagged", "helped", "due", "helped_in_time",
     "plans_active", "evaluations_on_time", "evaluations_late", "evaluations_overdue",
     "plans_evaluated", "goals_met", "decided", "repeated",
+    "with_advice", "below_advice", "at_advice", "above_advice",
 )
 
 
@@ -166,6 +167,10 @@ def _groups(data):
         for key in group_keys(decision["level"], decision["leerjaar"]):
             rows[key]["decided"] += 1
             rows[key]["repeated"] += int(decision["decision"] == PromotionDecision.Decision.REPEAT)
+
+    for student, place in data.placements.items():  # the warme overdracht's advice, where imported
+        add(student, "with_advice")
+        add(student, f"{place.value}_advice")
 
     for key, row in rows.items():
         waited = waited_by_group.get(key, [])

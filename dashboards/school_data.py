@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from portal.schoolyear import SchoolYear
-from students.models import Flag, FlagEvent, PromotionDecision, Score, Student
+from students.models import Flag, FlagEvent, PromotionDecision, Score, Student, placement
 
 TOTAL = ("", 0)            # the key of the school's own row among the groups
 
@@ -34,17 +34,21 @@ class SchoolData:
     decisions: list     # dicts
     interventions: dict  # pk -> Intervention
     combined: dict = field(default_factory=dict)  # pk -> combined level (havo/vwo), where there is one
+    placements: dict = field(default_factory=dict)  # pk -> Placement against the advice, if known
 
     @classmethod
     def load(cls, school, year, today, *, with_scores=True):
         local = timezone.localdate
         rows = (Student.objects.filter(school=school, is_active=True)
-                .values_list("pk", "level", "leerjaar", "combined_level"))
-        students, combined = {}, {}
-        for pk, level, leerjaar, combined_level in rows:
+                .values_list("pk", "level", "leerjaar", "combined_level", "transfer__advice",
+                             "transfer__adjusted_advice"))
+        students, combined, placements = {}, {}, {}
+        for pk, level, leerjaar, combined_level, advice, adjusted in rows:
             students[pk] = (level, leerjaar)  # the norm level: groups and figures use it
             if combined_level:
                 combined[pk] = combined_level
+            if advice:
+                placements[pk] = placement(level, adjusted or advice)
         flags = [
             {**f, "raised": local(f["raised_on"]),
              "resolved": local(f["resolved_on"]) if f["resolved_on"] else None}
@@ -84,7 +88,7 @@ class SchoolData:
         used = set().union(*(p["interventions"] for p in plans)) if plans else set()
         interventions = {i.pk: i for i in Intervention.objects.filter(pk__in=used)}
         return cls(school, year, today, students, flags, events, plans, evaluations, scores,
-                   decisions, interventions, combined)
+                   decisions, interventions, combined, placements)
 
     def in_year(self, day):
         return day is not None and self.year.start <= day <= self.today

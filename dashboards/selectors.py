@@ -157,6 +157,7 @@ def school_dashboard(school, *, suppress=False, group_url=None, today=None):
         "key": _key_figures(detail, suppress),
         "tables": {
             "groups": groups,
+            "advice": tables.advice_table(detail, suppress=suppress),
             "weeks": weeks,
             "retention": retention,
             "what_works": tables.what_works_table(detail, suppress=suppress, english=_english()),

@@ -224,6 +224,35 @@ def groups_table(detail, *, suppress=False, url=None):
     return table
 
 
+ADVICE_COLUMNS = [
+    Column("group", _("Group"), numeric=False),
+    Column("with_advice", _("With an advice"), help=_("warme overdracht imported")),
+    Column("below", _("Below advice")),
+    Column("below_share", _("Below advice (%)")),
+    Column("at", _("At advice")),
+    Column("at_share", _("At advice (%)")),
+    Column("above", _("Above advice")),
+    Column("above_share", _("Above advice (%)")),
+]
+
+
+def advice_table(detail, *, suppress=False):
+    """Students placed below, at and above the primary school's (adjusted) advice: the school
+    and each level/leerjaar with students who have one. Measures stored before the warme
+    overdracht existed count none."""
+    table = Table("advies", _("Placed against the primary school's advice"), ADVICE_COLUMNS)
+    for g in detail["groups"]:
+        whole = g.get("with_advice", 0)
+        if not whole and g["level"] != "":
+            continue
+        cells = [count(whole, suppress)]
+        for place in ("below", "at", "above"):
+            part = g.get(f"{place}_advice", 0)
+            cells += [count(part, suppress), share(part, whole, suppress)]
+        table.rows.append(Row(cells, header=group_label(g["level"], g["leerjaar"]), total=g["level"] == ""))
+    return table
+
+
 def _group_series(detail, level, leerjaar):
     for g in detail["weeks"]["groups"]:
         if g["level"] == level and g["leerjaar"] == leerjaar:

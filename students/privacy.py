@@ -33,7 +33,7 @@ from portal.models import AuditEntry, Role
 from . import hooks
 from .models import (
     ActionItem, AdviceMoment, Conversation, Flag, FlagEvent, ImportJob, MentorAssignment, Notification,
-    PromotionDecision, ReviewItem, Score, Signal, StandardisedResult, Student, WeekNote,
+    PromotionDecision, ReviewItem, Score, Signal, StandardisedResult, Student, Transfer, WeekNote,
 )
 
 # A pseudonymised student number: the prefix and the row's own id (unique per school, and
@@ -106,6 +106,13 @@ def student_record(student):
              "reference_level": r.reference_level, "level_advice": r.level_advice_label,
              "ability": r.ability}
             for r in StandardisedResult.objects.filter(student=student).order_by("date", "pk")
+        ],
+        "transfer": [
+            {"primary_school": t.primary_school, "advice": t.advice, "adjusted_advice": t.adjusted_advice,
+             "lwoo": t.lwoo, "test": t.test, "test_score": t.test_score, "test_advice": t.test_advice,
+             "reading": t.reading, "spelling": t.spelling, "maths": t.maths,
+             "support_needs": t.support_needs, "notes": t.notes, "imported_at": t.updated_at}
+            for t in Transfer.objects.filter(student=student)
         ],
         "signals": [
             {"week": s.week, "category": s.category, "subject": s.subject.name if s.subject else "",
@@ -270,6 +277,7 @@ def _anonymise(students):
     Signal.objects.filter(student__in=ids).update(note="", history=[])
     WeekNote.objects.filter(student__in=ids).update(note="", history=[])
     Conversation.objects.filter(student__in=ids).update(participants="", agreements="")
+    Transfer.objects.filter(student__in=ids).update(primary_school="", support_needs="", notes="")
     for anonymise in hooks.anonymisers:  # plans and evaluations, notifications about them
         anonymise(ids)
     Flag.objects.filter(student__in=ids).update(dismiss_reason="")

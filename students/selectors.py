@@ -22,6 +22,7 @@ from .models import (
     Signal,
     StandardisedResult,
     Student,
+    Transfer,
     WeekNote,
 )
 from .wording import ROMAN
@@ -162,6 +163,14 @@ def with_care_summary(students, today):
         open_plans=subquery(plans, Count("pk")),
         overdue_evaluations=subquery(plans.filter(next_evaluation_on__lt=today), Count("pk")),
     )
+
+
+def transfer_of(student):
+    """The student's warme overdracht (imported from the primary school's file), or None."""
+    transfer = Transfer.objects.filter(student=student).first()
+    if transfer is not None:
+        transfer.student = student  # its placement reads the level; no second query
+    return transfer
 
 
 def plans_of(student):

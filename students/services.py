@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from portal import audit
 
-from .models import Category, MentorAssignment, Score, Severity, Signal, Student, Subject, WeekNote
+from .models import (
+    Category, MentorAssignment, Score, Severity, Signal, Student, Subject, Transfer, WeekNote,
+)
 
 # The subjects most Dutch vo schools teach; a school adds its own through the admin.
 # Fields a roster (the school's student information system) is the source of truth for.
@@ -254,3 +256,53 @@ def upsert_scores(*, rows):
     Score.objects.bulk_create(create, batch_size=2000)
     Score.objects.bulk_update(update, SCORE_VALUES, batch_size=2000)
     return len(create), len(update), unchanged
+
+
+# Fields of a student's warme overdracht that its file is the source of truth for.
+TRANSFER_FIELDS = (
+    "primary_school", "advice", "adjusted_advice", "lwoo", "test", "test_score", "test_advice",
+    "reading", "spelling", "maths", "support_needs", "notes",
+)
+
+
+def transfer_changes(records):
+    """What writing `records` would do: (new Transfers, changed Transfers, unchanged count).
+
+    `records` are dicts with `student_id` and any of TRANSFER_FIELDS; a field not in a record
+    (its column was not in the file) keeps its stored value.
+    """
+    existing = {t.student_id: t for t in
+                Transfer.objects.filter(student__in=[r["student_id"] for r in records])}
+    to_create, to_update, unchanged = [], [], 0
+    for record in records:
+        values = {f: record[f] for f in TRANSFER_FIELDS if f in record}
+        transfer = existing.get(record["student_id"])
+        if transfer is None:
+            to_create.append(Transfer(student_id=record["student_id"], **values))
+        elif any(getattr(transfer, f) != v for f, v in values.items()):
+            for field, value in values.items():
+                setattr(transfer, field, value)
+            to_update.append(transfer)
+        else:
+            unchanged += 1
+    return to_create, to_update, unchanged
+
+
+@transaction.atomic
+def upsert_transfers(*, school, records, actor=None):
+    """Create or update the warme overdracht of the school's students, one per student, in one
+    transaction; idempotent. Students not in the records keep theirs."""
+    to_create, to_update, unchanged = transfer_changes(records)
+    now = timezone.now()
+    for transfer in to_create + to_update:
+        transfer.updated_at = now
+        transfer.full_clean(exclude=["student"], validate_unique=False, validate_constraints=False)
+    Transfer.objects.bulk_create(to_create, batch_size=1000)
+    Transfer.objects.bulk_update(to_update, [*TRANSFER_FIELDS, "updated_at"], batch_size=1000)
+    result = UpsertResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
+    if to_create or to_update:
+        audit.record(
+            user=actor, school=school, action=audit.Action.IMPORT, object_type="transfer",
+            summary=f"warme overdracht: {result.created} nieuw, {result.updated} bijgewerkt",
+        )
+    return result

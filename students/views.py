@@ -64,6 +64,7 @@ def student_detail(request, pk):
         **selectors.student_results(student, SchoolYear.of(today)),
         "plans": selectors.plans_of(student).select_related("goal_subject", "responsible"),
         "conversations": conversations.conversations_for(student),
+        "transfer": selectors.transfer_of(student),
         "can_export": privacy.can_export(request.user, student),
         **promotion_context(request.user, student, today),
         **flags.student_flag_context(request.user, student),

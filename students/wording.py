@@ -7,7 +7,9 @@ reads the same in a flag reason and on a review agenda. Numbers in such texts go
 portal.numbers with language="nl".
 """
 
-from .models import Category, Level, RiskLevel, combined_name
+from django.utils import translation
+
+from .models import Advice, Category, Level, RiskLevel, combined_name
 
 # The team's words for the signal categories.
 CATEGORY_WORDS = {
@@ -47,3 +49,9 @@ def join(parts):
     """['a', 'b', 'c'] -> 'a, b en c'."""
     parts = list(parts)
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+
+
+def advice_name(advice):
+    """An advice as schools write it: havo/vwo, vmbo-kb/gt (Dutch whoever is reading)."""
+    with translation.override("nl"):
+        return str(Advice(advice).label)

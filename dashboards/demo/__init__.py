@@ -1,9 +1,10 @@
 """Demo data: two schools with a realistic school year, built through the real services.
 
 Deterministic (fixed random seed), so running it again changes nothing. `seed` puts the
-parts together: the people (`people`), the school year so far (`school_year`; in the summer
-and the first weeks of a school year: the previous school year in full), the decisions of
-earlier years (`history`) and a School Programme (`programme`) that runs in the replayed year.
+parts together: the people (`people`) and their warme overdracht (`transfer`), the school
+year so far (`school_year`; in the summer and the first weeks of a school year: the previous
+school year in full), the decisions of earlier years (`history`) and a School Programme
+(`programme`) that runs in the replayed year.
 """
 
 import random
@@ -25,6 +26,7 @@ from .history import earlier_decisions
 from .people import DEMO_PASSWORD, INSPECTOR, SCHOOLS, email_of, student_records
 from .programme import school_programme
 from .school_year import replayed_year, school_year_so_far
+from .transfer import warme_overdracht
 
 __all__ = ["DEMO_PASSWORD", "SCHOOLS", "seed"]
 
@@ -63,6 +65,7 @@ def seed(today=None):
         records = list(student_records(demo, mentors, year, rng))
         ensure_standard_subjects(school)  # a demo school made before the list existed
         student_services.upsert_students(school=school, records=records)
+        warme_overdracht(school, year, random.Random(demo.brin + "overdracht"))
         school_year_so_far(school, replayed, until, random.Random(demo.brin))
         earlier_decisions(school, year, demo.retention, random.Random(demo.brin + "besluit"))
         if demo.programme:

@@ -50,7 +50,7 @@ class RiskRulesForm(_TunableForm):
          ["points_per_insufficient", "points_discuss", "points_not_promoted"]),
         (_("Falling average"),
          ["trend_recent_weeks", "trend_previous_weeks", "trend_min_drop", "trend_min_scores",
-          "points_trend"]),
+          "points_trend", "points_above_advice"]),
         (_("Cito"), ["cito_min_drop", "points_cito"]),
         (_("Signals and absence"),
          ["signal_weeks", "signals_min", "points_signals", "absence_min", "points_absence"]),

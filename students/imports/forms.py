@@ -91,6 +91,19 @@ class LeaversForm(forms.Form):
         return day
 
 
+class TransferUploadForm(RosterUploadForm):
+    file = forms.FileField(
+        label=_("Transfer file"),
+        help_text=_("The primary schools' transfer data (warme overdracht) as .csv or .xlsx, one row "
+                    "per student number, with the column names in the first row."),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean_file(self):
+        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.TRANSFER)
+
+
 # Score import -------------------------------------------------------------------------------------
 
 def _score_kinds():

@@ -79,6 +79,9 @@ def size_problem(size, kind):
     elif kind == ImportJob.Kind.STAFF:  # a staff list is smaller than the roster
         top = import_limit("IMPORT_ROSTER_MAX_BYTES")
         message = _("The file is %(size)s; a staff file may be at most %(max)s. Is this the staff list?")
+    elif kind == ImportJob.Kind.TRANSFER:  # one row per student, like the roster
+        top = import_limit("IMPORT_ROSTER_MAX_BYTES")
+        message = _("The file is %(size)s; a transfer file may be at most %(max)s. Is this the right file?")
     else:
         top = import_limit("IMPORT_SCORE_MAX_BYTES")
         message = _("The file is %(size)s; a score file may be at most %(max)s. Split it, for example "

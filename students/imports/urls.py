@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import staff_views, transfer_views, views
 
 app_name = "roster_import"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("personeel/", staff_views.upload, name="staff_upload"),
     path("personeel/<int:pk>/", staff_views.preview, name="staff_preview"),
     path("personeel/<int:pk>/bevestigen/", staff_views.confirm, name="staff_confirm"),
+    path("overdracht/", transfer_views.upload, name="transfer_upload"),
+    path("overdracht/<int:pk>/", transfer_views.preview, name="transfer_preview"),
+    path("overdracht/<int:pk>/bevestigen/", transfer_views.confirm, name="transfer_confirm"),
 ]

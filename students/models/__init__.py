@@ -30,13 +30,15 @@ from .scores import (
     level_advice_label,
 )
 from .signals import CATEGORY_SHORT, Category, Severity, Signal, WeekNote
+from .transfer import DOMAIN_LEVELS, Advice, Placement, Transfer, placement
 
 __all__ = [
-    "ActionItem", "AdviceMoment", "MARKS_MET", "Mark", "ReferenceLevel", "level_advice_label", "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation",
+    "ActionItem", "Advice", "AdviceMoment", "MARKS_MET", "Mark", "ReferenceLevel", "level_advice_label",
+    "CATEGORY_SHORT", "Category", "ColumnMapping", "Conversation", "DOMAIN_LEVELS",
     "Flag", "FlagEvent", "ImportJob", "Level", "MAX_LEERJAAR", "MentorAssignment", "Notification",
-    "PRE_EXAM_YEAR", "PromotionDecision", "PromotionNorm", "ResultKind", "ReviewItem", "RiskLevel",
-    "RiskRules",
+    "PRE_EXAM_YEAR", "Placement", "PromotionDecision", "PromotionNorm", "ResultKind",
+    "ReviewItem", "RiskLevel", "RiskRules",
     "Score", "Severity", "Signal", "StandardisedResult", "Student", "StudentQuerySet", "Subject",
-    "TeamReview", "WeekNote", "combined_levels", "combined_name", "combined_value", "group_name",
-    "is_pre_exam_year", "level_name",
+    "TeamReview", "Transfer", "WeekNote", "combined_levels", "combined_name", "combined_value", "group_name",
+    "is_pre_exam_year", "level_name", "placement",
 ]

@@ -17,6 +17,7 @@ class ImportJob(models.Model):
         ROSTER = "roster", _("student roster")
         SCORES = "scores", _("scores")
         STAFF = "staff", _("staff")
+        TRANSFER = "transfer", _("warme overdracht")
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("ready to confirm")

@@ -25,6 +25,10 @@ What the rules look at (all as of a reference day `on`, today for the nightly ru
 - **Trend** (rule `trend`): the weighted average over the last `trend_recent_weeks` weeks
   against the `trend_previous_weeks` weeks before, over the subjects graded in both windows
   (so a window with only the hard subjects does not look like a fall).
+- **Placed above advice** (rule `above_advice`, off unless `points_above_advice` is set): the
+  student's level is above the primary school's advice from the warme overdracht (the adjusted
+  one if any; a double advice counts by its lower level) and the average falls as in the trend
+  rule. The advice is on the student's own row (`facts.StudentRow.advice`).
 - **Cito** (rule `cito`): per domain of the standardised results, the latest result (at most
   a year old) against the one before; a higher level number is a drop (1 = I/A is best).
 - **Signals** (rule `signals`): the mentor's weekly signals of severity zorg or urgent in

@@ -1,13 +1,13 @@
 """Are the flags any good? Replay the rules on a past day of a school year and compare with
 how the year ended (the promotion decision, or the final grades against the norm)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef
 
 from portal.schoolyear import SchoolYear
-from students.models import Level, PromotionDecision, RiskLevel, Score, Student, group_name
+from students.models import Level, Placement, PromotionDecision, RiskLevel, Score, Student, group_name
 
 from .projection import Projection
 from .rules import assess, projections
@@ -52,6 +52,7 @@ class Evaluation:
     from_decisions: int = 0
     from_grades: int = 0
     unknown: int = 0
+    by_advice: list = field(default_factory=list)  # below, at, above the primary school's advice
 
     @property
     def has_outcomes(self):
@@ -69,7 +70,9 @@ def evaluate(school, year, *, on=None, settings=None):
     The outcome is the final promotion decision of that school year (doubleren, afstromen or
     uitstroom: did not make it); without a decision, the final grades of the year against
     the norm (bespreekzone or niet bevorderd: did not make it). Students with neither are
-    left out. Groups use the student's level and leerjaar as recorded now.
+    left out. Groups use the student's level and leerjaar as recorded now; so does the
+    comparison with the primary school's advice (students without a warme overdracht are left
+    out of that one).
     """
     on = on or evaluation_day(year)
     if on not in year:
@@ -84,7 +87,7 @@ def evaluate(school, year, *, on=None, settings=None):
     final = projections(school, students.exclude(Exists(decided)), on=year.end, year=year)
 
     total = EvaluationRow(label="total")
-    groups, by_sex, combined = {}, {}, {}
+    groups, by_sex, combined, by_advice = {}, {}, {}, {}
     result = Evaluation(year=year, on=on, total=total, groups=[], by_sex=[])
     for pk, a in assessments.items():
         if pk in decisions:
@@ -108,9 +111,14 @@ def evaluate(school, year, *, on=None, settings=None):
             if student.sex not in by_sex:
                 by_sex[student.sex] = EvaluationRow(label=str(Student.Sex(student.sex).label))
             by_sex[student.sex].add(flagged=flagged, positive=positive)
+        if student.placement:
+            if student.placement not in by_advice:
+                by_advice[student.placement] = EvaluationRow(label=str(student.placement.label))
+            by_advice[student.placement].add(flagged=flagged, positive=positive)
     for (level, leerjaar), row in groups.items():
         row.label = group_name(level, combined[(level, leerjaar)], leerjaar)
     level_order = {level: i for i, level in enumerate(Level.values)}
     result.groups = [groups[k] for k in sorted(groups, key=lambda k: (level_order[k[0]], k[1]))]
     result.by_sex = [by_sex[k] for k in sorted(by_sex)]
+    result.by_advice = [by_advice[p] for p in Placement if p in by_advice]
     return result

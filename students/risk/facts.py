@@ -1,6 +1,7 @@
 """The facts the rules look at, gathered for a set of students in a few set-based queries:
 year-to-date subject averages and the trend windows, the latest marks of qualitative subjects,
-recent signals, and Cito drops.
+recent signals, Cito drops, and (with the student's own row) the primary school's advice from
+the warme overdracht.
 
 Averages are of grades only: a mark (O, V, G, ZG, vr, inh) is never a number. They are of report
 grades: a student's school-exam grades (SE/PTA) count only in a school year without any report
@@ -15,7 +16,7 @@ from django.db.models import Count, F, FloatField, Q, Sum, Window
 from django.db.models.functions import Cast, Lead, RowNumber
 
 from portal.schoolyear import SchoolYear, week_start
-from students.models import ResultKind, Score, Severity, Signal, StandardisedResult, Subject
+from students.models import ResultKind, Score, Severity, Signal, StandardisedResult, Subject, placement
 
 from .projection import average_tenths
 
@@ -33,6 +34,12 @@ class StudentRow:
     mentor_id: int | None
     sex: str
     combined_level: str = ""  # the combined level (havo/vwo) whose norm level `level` is
+    advice: str = ""  # the advice that counts (the adjusted one if any); "" without a transfer
+
+    @property
+    def placement(self):
+        """Below, at or above the advice (students.models.Placement), or None without one."""
+        return placement(self.level, self.advice)
 
 
 @dataclass
@@ -47,12 +54,14 @@ class Facts:
 
 
 def student_rows(queryset):
+    """The students' own rows, with their advice from the warme overdracht (one query)."""
     rows = queryset.order_by().values_list(
         "pk", "student_number", "given_name", "tussenvoegsel", "family_name", "level", "leerjaar",
-        "mentor_id", "sex", "combined_level")
+        "mentor_id", "sex", "combined_level", "transfer__advice", "transfer__adjusted_advice")
     return [StudentRow(pk, number, " ".join(p for p in (given, tussen, family) if p), level,
-                       leerjaar, mentor_id, sex, combined)
-            for pk, number, given, tussen, family, level, leerjaar, mentor_id, sex, combined in rows]
+                       leerjaar, mentor_id, sex, combined, adjusted or advice or "")
+            for pk, number, given, tussen, family, level, leerjaar, mentor_id, sex, combined, advice, adjusted
+            in rows]
 
 
 def subjects_of(school):

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from portal.numbers import number
 from portal.schoolyear import SchoolYear
-from students.models import Category, RiskLevel, Severity, Student, is_pre_exam_year
-from students.wording import CATEGORY_WORDS, ROMAN, count, level_year_words
+from students.models import Category, Placement, RiskLevel, Severity, Student, is_pre_exam_year
+from students.wording import CATEGORY_WORDS, LEVEL_NAMES, ROMAN, advice_name, count, level_year_words
 
 from .facts import Facts, StudentRow, gather, load_grades, load_marks, student_rows, subjects_of
 from .projection import (
@@ -75,12 +75,17 @@ def judge(student, facts, *, settings, subjects, norms):
         if points:
             reasons.append(_reason("norm", f"prognose {projection.word}: {projection.rule}", points))
 
-    if facts.trend and s.points_trend:
-        earlier, recent = facts.trend
-        if earlier - recent >= s.trend_min_drop * 10:
-            weeks = s.trend_recent_weeks + s.trend_previous_weeks
-            reasons.append(_reason("trend", f"gemiddelde daalde van {grade_text(earlier)} naar "
-                                            f"{grade_text(recent)} in {weeks} weken", s.points_trend))
+    earlier, recent = facts.trend or (0, 0)
+    falling = facts.trend is not None and earlier - recent >= s.trend_min_drop * 10
+    fall = f"gemiddelde daalde van {grade_text(earlier)} naar {grade_text(recent)}"
+    if falling and s.points_trend:
+        weeks = s.trend_recent_weeks + s.trend_previous_weeks
+        reasons.append(_reason("trend", f"{fall} in {weeks} weken", s.points_trend))
+
+    if falling and s.points_above_advice and student.placement == Placement.ABOVE:
+        reasons.append(_reason("above_advice", f"boven advies geplaatst: {LEVEL_NAMES[student.level]} bij "
+                                               f"advies {advice_name(student.advice)}, en {fall}",
+                               s.points_above_advice))
 
     if facts.cito_drops and s.points_cito:
         reasons.append(_reason("cito", "; ".join(

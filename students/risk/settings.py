@@ -140,6 +140,11 @@ class RiskSettings(_Tunable):
         help_text=gettext_lazy("Fewer grades in either window: no trend is judged."))
     points_trend: Decimal = _setting(
         "1", gettext_lazy("Points for a falling average"), low=0, high=10, places=1)
+    points_above_advice: Decimal = _setting(
+        "0", gettext_lazy("Points for a falling average above the advice"), low=0, high=10, places=1,
+        help_text=gettext_lazy("The student's level is above the primary school's advice (after "
+                               "reconsideration; the lower level of a double advice) and the average "
+                               "falls as set above. Off (0) unless the school switches it on."))
     cito_min_drop: int = _setting(
         1, gettext_lazy("Cito: levels dropped"), low=1, high=4,
         help_text=gettext_lazy("Latest result against the one before, per domain (I to V)."))

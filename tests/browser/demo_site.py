@@ -37,6 +37,7 @@ NOT_PAGES = {
     "set_language", "logout",  # POST only
     "roster_import:confirm", "roster_import:scores_confirm", "roster_import:job_status",
     "roster_import:staff_confirm",
+    "roster_import:transfer_confirm",
     "meetings:review_refresh", "meetings:review_add_item", "meetings:review_item_save",
     "meetings:review_action_add", "meetings:action_done",
     "flags:acknowledge", "flags:norm_copy", "flags:export", "flags:notifications_read_all",
@@ -192,7 +193,8 @@ def pages(role, site):
         "leader": [f"/scholen/{site.school.brin}/", f"/scholen/{site.school.brin}/audit/",
                    f"/scholen/{site.school.brin}/groep/havo/3/",
                    "/leerlingen/importeren/", "/leerlingen/importeren/cijfers/",
-                   "/leerlingen/importeren/personeel/", "/overleg/besprekingen/nieuw/",
+                   "/leerlingen/importeren/personeel/", "/leerlingen/importeren/overdracht/",
+                   "/overleg/besprekingen/nieuw/",
                    "/interventies/menukaart/nieuw/", f"/interventies/menukaart/{site.local_intervention.pk}/bewerken/",
                    "/signalering/", "/signalering/regels/", "/signalering/normen/",
                    "/signalering/normen/havo/3/", "/bevordering/", f"/bevordering/leerling/{s.pk}/besluit/",

@@ -163,6 +163,7 @@ def forms_of(role, site):
                    ("/leerlingen/importeren/", "main form[method=post]"),
                    ("/leerlingen/importeren/cijfers/", "main form[method=post]"),
                    ("/leerlingen/importeren/personeel/", "main form[method=post]"),
+                   ("/leerlingen/importeren/overdracht/", "main form[method=post]"),
                    ("/schoolprogramma/", "#programme-form"),
                    (f"/schoolprogramma/{p.pk}/uitvoering/", "#spending-form"),
                    (f"/schoolprogramma/{site.draft.pk}/regels/", "#line-form"),
@@ -177,6 +178,9 @@ ROSTER_WITH_AN_ERROR = ("leerlingnummer;roepnaam;achternaam;geboortedatum;niveau
 STAFF_TO_CONFIRM = ("naam;e-mail;afkorting;rol;mentorklassen;vakken\n"
                     "Fenna Oost;f.oost@baken.example;OOS;mentor, docent;9Z9;ne\n"
                     "Gijs West;g.west@baken.example;WES;zorgcoördinator;;\n")
+TRANSFER_WITH_AN_ERROR = ("leerlingnummer;schooladvies;heroverwogen advies;rekenen\n"
+                          "100001;havo/vwo;vwo;1S\n"
+                          "100002;havo-plus;;2F\n")
 SCORES_WITH_AN_UNKNOWN_COLUMN = ("leerlingnummer;vak;toets;datum;uitslag\n"
                                  "100001;wiskunde;Toets 9;20-11-2026;6,5\n")
 SCORES_WITH_A_NEW_SUBJECT = ("leerlingnummer;vak;toets;datum;cijfer\n"
@@ -185,12 +189,13 @@ SCORES_WITH_A_NEW_SUBJECT = ("leerlingnummer;vak;toets;datum;cijfer\n"
 
 def import_previews(page):
     """The leader uploads a roster with an error, a staff file to confirm (its people and notes),
-    a score file with a subject the school does not know and one whose grade column has an
-    unknown name: the preview pages with their error table, the people to add, the choice per
-    new subject and the column mapping (in that order)."""
+    a transfer file with an error, a score file with a subject the school does not know and one
+    whose grade column has an unknown name: the preview pages with their error tables, the
+    people to add, the choice per new subject and the column mapping (in that order)."""
     paths = []
     for upload, name, content in (("/leerlingen/importeren/", "leerlingen.csv", ROSTER_WITH_AN_ERROR),
                                   ("/leerlingen/importeren/personeel/", "personeel.csv", STAFF_TO_CONFIRM),
+                                  ("/leerlingen/importeren/overdracht/", "overdracht.csv", TRANSFER_WITH_AN_ERROR),
                                   ("/leerlingen/importeren/cijfers/", "nieuw-vak.csv", SCORES_WITH_A_NEW_SUBJECT),
                                   ("/leerlingen/importeren/cijfers/", "cijfers.csv", SCORES_WITH_AN_UNKNOWN_COLUMN)):
         page.goto(upload)
@@ -280,7 +285,7 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_phone(page, live_server,
             note("leader: score columns sent back empty", form_error_problems(page, path, "form[action$='/kolommen/']"))
             visited.add(urlsplit(page.url).path)
             note("leader: new subjects confirmed without a choice",
-                 form_error_problems(page, previews[2], "form[action$='/bevestigen/']"))
+                 form_error_problems(page, previews[3], "form[action$='/bevestigen/']"))
             visited.add(urlsplit(page.url).path)
         if role == "mentor":  # what someone outside their reach sees: 404 and 403
             note("mentor: page not found", check(page, "/leerlingen/999999/", status=404))

@@ -2,6 +2,7 @@
 (tests/conftest.py) on the clock's day: two realistic schools, the logins printed, idempotent;
 the School Programme on the demo data (also in the summer, when the demo replays last year)."""
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from interventions.models import InterventionPlan
 from portal.models import AuditEntry, Membership, Role, School, User
 from portal.schoolyear import SchoolYear
 from schoolplans.models import ProgrammeLine, SchoolProgramme
-from students.models import Level, Score, Student
+from students.models import ImportJob, Level, Placement, Score, Student, Transfer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo", "clock")]
 
@@ -84,3 +85,22 @@ def test_demo_school_programme(client, django_assert_max_num_queries):
 ])
 def test_the_demo_replays_last_school_year_until_six_weeks_of_this_one_have_passed(today, replayed, until):
     assert replayed_year(today) == (SchoolYear(replayed), until)
+
+
+def test_the_demo_students_have_a_warme_overdracht_through_the_importer(client):
+    """Every active demo student has the primary school's advice (imported as a file), most at
+    it and some above or below; the leader's dashboard counts them, a student page shows them."""
+    school = School.objects.get(brin="12AB")
+    students = Student.objects.filter(school=school, is_active=True)
+    assert Transfer.objects.filter(student__in=students).count() == students.count()
+    assert ImportJob.objects.filter(kind=ImportJob.Kind.TRANSFER).count() == 0  # no upload: the importer itself
+    assert AuditEntry.objects.filter(school=school, object_type="transfer").count() == 1
+    placements = Counter(t.placement for t in Transfer.objects.filter(student__in=students).select_related("student"))
+    assert placements[Placement.AT] > placements[Placement.ABOVE] > 0 and placements[Placement.BELOW] > 0
+    assert Transfer.objects.exclude(adjusted_advice="").exists() and Transfer.objects.exclude(support_needs="").exists()
+    leader = User.objects.get(memberships__role=Role.LEADER, memberships__school=school)
+    client.force_login(leader)
+    table = client.get(reverse("dashboards:school", args=["12AB"])).context["dashboard"]["tables"]["advice"]
+    assert str(table.rows[0].cells[0]) == str(students.count())
+    page = client.get(students.first().get_absolute_url()).content.decode()
+    assert "Schooladvies" in page and ("Doorstroomtoets" in page or "Eindtoets" in page)

@@ -36,7 +36,7 @@ def test_downloads_are_the_page_tables_and_safe_in_a_spreadsheet(client, small_s
 
 def test_every_table_of_the_leaders_pages_downloads(client, small_school, leader_a):
     client.force_login(leader_a)
-    for key in ("groepen", "per-week", "doubleren", "wat-werkt", "programma", "niveaus", "mentoren"):
+    for key in ("groepen", "advies", "per-week", "doubleren", "wat-werkt", "programma", "niveaus", "mentoren"):
         for fmt in ("csv", "xlsx"):
             response = client.get(reverse("dashboards:school_export", args=["12AB", key, fmt]))
             assert response.status_code == 200, (key, fmt)
@@ -44,6 +44,6 @@ def test_every_table_of_the_leaders_pages_downloads(client, small_school, leader
         response = client.get(reverse("dashboards:group_export", args=["12AB", "havo", 3, key, "xlsx"]))
         assert response.status_code == 200, key
     page = client.get(reverse("dashboards:school", args=["12AB"])).content.decode()
-    assert page.count('download>CSV') == 6  # all but the programme's: this school has none
+    assert page.count('download>CSV') == 7  # all but the programme's: this school has none
     mentors = client.get(reverse("dashboards:school_export", args=["12AB", "mentoren", "csv"]))
     assert "Linda Post;5" in mentors.content.decode("utf-8-sig")

@@ -32,6 +32,7 @@ def test_every_measure_of_the_school_matches_a_hand_count(small_school, school_a
         "evaluations_on_time": 0, "evaluations_late": 1,
         "plans_evaluated": 1, "goals_met": 1,
         "decided": 0, "repeated": 0,       # no decisions yet this school year
+        "with_advice": 0, "below_advice": 0, "at_advice": 0, "above_advice": 0,  # no warme overdracht
     }
     havo = group(stored(school_a), Level.HAVO, 3)
     assert (havo["students"], havo["flagged"], havo["first_flagged"], havo["helped"], havo["median_days"]) \

@@ -70,6 +70,14 @@ def _staff_job(f):
                                     status=ImportJob.Status.DONE, filename="personeel.csv").pk
 
 
+def _transfer_job(f):
+    """A finished warme overdracht import of school A (no file: confirming it again only redirects)."""
+    from students.models import ImportJob
+
+    return ImportJob.objects.create(school=f("school_a"), kind=ImportJob.Kind.TRANSFER,
+                                    status=ImportJob.Status.DONE, filename="overdracht.csv").pk
+
+
 def _subject(f, code):
     """A standard subject of school A (every new school has the standard list)."""
     from students.models import Subject
@@ -229,6 +237,15 @@ CASES = {
         lambda f: reverse("roster_import:staff_confirm", args=[_staff_job(f)]), **LEADER_OF_A,
         method="post", ok_status=302,
     ),
+    "roster_import:transfer_upload": Case(
+        lambda f: reverse("roster_import:transfer_upload"), ok={"leader_a", "leader_b"},
+        forbidden=EVERYONE - {"leader_a", "leader_b"},
+    ),
+    "roster_import:transfer_preview": Case(
+        lambda f: reverse("roster_import:transfer_preview", args=[_transfer_job(f)]), **LEADER_OF_A),
+    "roster_import:transfer_confirm": Case(
+        lambda f: reverse("roster_import:transfer_confirm", args=[_transfer_job(f)]),
+        method="post", ok_status=302, **LEADER_OF_A),
     "interventions:menukaart": Case(
         lambda f: reverse("interventions:menukaart"), ok=EVERYONE - {"outsider"}, forbidden={"outsider"},
     ),
@@ -550,12 +567,21 @@ def _staff(f):
                                        b"Kees Bos;k.bos@a.example;BOS;mentor, docent\n", content_type="text/csv")}
 
 
+def _transfer(f):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("overdracht.csv", f"leerlingnummer;schooladvies;toetsscore\n"
+                                       f"{f('student_a').student_number};havo/vwo;214\n".encode(),
+                                       content_type="text/csv")}
+
+
 def _preview_job(f, kind):
     """A checked upload of school A, waiting for the leader's confirmation."""
-    from students.imports import roster, scores, staff
+    from students.imports import roster, scores, staff, transfer
 
     start, file = {"roster": (roster.start_roster_job, _roster), "scores": (scores.start_score_job, _grades),
-                   "staff": (staff.start_staff_job, _staff)}[kind]
+                   "staff": (staff.start_staff_job, _staff),
+                   "transfer": (transfer.start_transfer_job, _transfer)}[kind]
     return start(school=f("school_a"), upload=file(f)["file"], actor=f("leader_a")).pk
 
 
@@ -683,6 +709,11 @@ CHANGES = {
     "roster_import:scores_confirm": Change(
         lambda f: {}, by="leader_a",
         url=lambda f: reverse("roster_import:scores_confirm", args=[_preview_job(f, "scores")])),
+    "roster_import:transfer_upload": Change(lambda f: {"school": f("school_a").pk}, files=_transfer,
+                                            by="leader_a", harmless=LEADER_B_FORM_ERROR),
+    "roster_import:transfer_confirm": Change(
+        lambda f: {}, by="leader_a",
+        url=lambda f: reverse("roster_import:transfer_confirm", args=[_preview_job(f, "transfer")])),
     "promotion:advice_create": Change(
         lambda f: {"moment": "overig", "given_on": TODAY, "prognosis": "bevorderd", "reasons": "Gaat goed"},
         by="mentor_a"),

@@ -25,7 +25,7 @@ from students import promotion
 from students.models import (
     ActionItem, AdviceMoment, Conversation, Flag, FlagEvent, MentorAssignment, Notification,
     PromotionDecision, ReviewItem, RiskLevel, Score, Signal, StandardisedResult, Student, Subject,
-    TeamReview, WeekNote,
+    TeamReview, Transfer, WeekNote,
 )
 from students.tasks import anonymise_leavers as anonymise_task
 from tests.conftest import make_student
@@ -60,11 +60,17 @@ def full_record(student, *, mentor, leader, tag):
         "advice": f"{tag}: wiskunde en Frans onder de 5",
         "advice_talk": f"{tag}: besproken met vader",
         "justification": f"{tag}: doubleren is hier het beste",
+        "support_needs": f"{tag}: extra tijd bij toetsen",
+        "transfer_notes": f"{tag}: leest graag",
+        "primary_school": f"{tag}-basisschool De Regenboog",
     }
     student.primary_school_notes = f"{tag}: dyslexieverklaring"
     student.save()
     MentorAssignment.objects.create(student=student, mentor=mentor, started_on=date(2025, 8, 20))
     Score.objects.create(student=student, subject=subject, test="H3 toets", date=week, grade=Decimal("4.5"))
+    Transfer.objects.create(student=student, advice="havo", adjusted_advice="havo/vwo", test_score=214,
+                            maths="1S", support_needs=texts["support_needs"], notes=texts["transfer_notes"],
+                            primary_school=texts["primary_school"], updated_at=timezone.now())
     StandardisedResult.objects.create(student=student, test="Cito VAS 2", domain="rekenen", date=week,
                                       level=4, ability=120)
     Signal.objects.create(student=student, week=week, category="wellbeing", severity=2, note=texts["signal"],
@@ -148,7 +154,7 @@ def test_the_leader_downloads_everything_the_portal_holds_about_a_student(client
     for name, text in texts.items():
         assert text in exported, name
     assert "ANDER" not in exported and "Jansen" not in exported
-    for kind in ("mentor_history", "scores", "standardised_results", "signals", "week_notes", "flags",
+    for kind in ("mentor_history", "scores", "standardised_results", "transfer", "signals", "week_notes", "flags",
                  "flag_events", "intervention_plans", "plan_evaluations", "conversations", "team_reviews",
                  "team_review_actions", "advice_moments", "promotion_decisions", "audit_log"):
         assert data[kind], kind
@@ -323,6 +329,7 @@ def aggregates(schools):
         "mentors": rows(MentorAssignment.objects.all(), "mentor", "started_on"),
         "scores": rows(Score.objects.all(), "subject", "date", avg=Avg("grade")),
         "cito": rows(StandardisedResult.objects.all(), "domain", "level"),
+        "transfer": rows(Transfer.objects.all(), "advice", "adjusted_advice", "test_score", "maths"),
         "signals": rows(Signal.objects.all(), "category", "severity", "week", "student__leerjaar"),
         "flags": rows(Flag.objects.all(), "level", "status", "raised_on", "resolved_on", "first_action_on"),
         "flag_events": rows(FlagEvent.objects.all(), "kind", "level"),

@@ -26,7 +26,7 @@ def _percent(value):
 class Command(BaseCommand):
     help = ("Replay the flagging rules on a school year's data as it was on a day (default "
             "1 February) and compare with the known outcome: recall, precision and the number "
-            "flagged, per level and leerjaar and per sex.")
+            "flagged, per level and leerjaar, per sex and against the primary school's advice.")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", required=True, metavar="BRIN")
@@ -56,6 +56,8 @@ class Command(BaseCommand):
         self._table("level and leerjaar", result.groups + [result.total])
         if result.by_sex:
             self._table("sex", result.by_sex)
+        if result.by_advice:
+            self._table("against the advice", result.by_advice)
 
     def _table(self, title, rows):
         width = max(len(title), *(len(str(r.label)) for r in rows))
