@@ -124,5 +124,5 @@ def test_the_student_page_runs_constant_queries(client, mentor_a, student_a, dja
         signal(student_a, i % 10, Category.values[i % 7], Severity.ATTENTION)
         plan(student_a, title=f"Plan {i}")
     client.force_login(mentor_a)
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(28):
         client.get(student_a.get_absolute_url())
