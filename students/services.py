@@ -9,7 +9,7 @@ from django.utils import timezone
 from portal import audit
 
 from .models import (
-    Category, MentorAssignment, Score, Severity, Signal, Student, Subject, Transfer, WeekNote,
+    Category, MentorAssignment, Severity, Signal, Student, Subject, Transfer, WeekNote,
 )
 
 # The subjects most Dutch vo schools teach; a school adds its own through the admin.
@@ -223,39 +223,6 @@ def record_week(*, author, week, entries):
 
 
 SIGNAL_FIELDS = ("severity", "subject_id", "note", "author_id")
-
-
-SCORE_VALUES = ["grade", "mark", "is_school_exam", "weight", "period"]
-
-
-@transaction.atomic
-def upsert_scores(*, rows):
-    """Insert or update scores by their natural key (student, subject, test, date).
-
-    `rows` are unsaved Score objects. Returns (created, updated, unchanged).
-    """
-    if not rows:
-        return 0, 0, 0
-    keys = {(r.student_id, r.subject_id, r.test, r.date) for r in rows}
-    existing = {
-        (s.student_id, s.subject_id, s.test, s.date): s
-        for s in Score.objects.filter(student__in={k[0] for k in keys},
-                                      date__in={k[3] for k in keys})
-    }
-    create, update, unchanged = [], [], 0
-    for row in rows:
-        current = existing.get((row.student_id, row.subject_id, row.test, row.date))
-        if current is None:
-            create.append(row)
-        elif any(getattr(current, f) != getattr(row, f) for f in SCORE_VALUES):
-            for f in SCORE_VALUES:
-                setattr(current, f, getattr(row, f))
-            update.append(current)
-        else:
-            unchanged += 1
-    Score.objects.bulk_create(create, batch_size=2000)
-    Score.objects.bulk_update(update, SCORE_VALUES, batch_size=2000)
-    return len(create), len(update), unchanged
 
 
 # Fields of a student's warme overdracht that its file is the source of truth for.

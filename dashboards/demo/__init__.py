@@ -15,15 +15,20 @@ from django.utils import timezone
 from interventions.models import Intervention
 from interventions.menukaart import load_menukaart
 from portal import services
-from portal.models import Role
+from portal.models import Role, User
 from portal.schoolyear import SchoolYear
-from students import services as student_services
+from students.flags.services import save_norm, save_rules
+from students.imports import roster, staff
+from students.models import Student
 from students.risk.flagging import flag_students
+from students.risk.settings import norm_for, norms_for, settings_for
 from students.subjects.standard import ensure_standard_subjects
 
 from .. import services as dashboard_services
+from .files import imported
 from .history import earlier_decisions
-from .people import DEMO_PASSWORD, INSPECTOR, SCHOOLS, email_of, student_records
+from .people import (DEMO_PASSWORD, INSPECTOR, ROSTER_HEADER, SCHOOLS, STAFF_HEADER, email_of, roster_rows,
+                     staff_rows)
 from .programme import school_programme
 from .school_year import replayed_year, school_year_so_far
 from .transfer import warme_overdracht
@@ -47,29 +52,26 @@ def seed(today=None):
         )
         schools.append(school)
         first, last = demo.leader
-        leader, _ = services.create_user(
+        leader, _ = services.create_user(  # the first leader, as `create_user` makes one
             email=email_of(first, last, demo.domain), role=Role.LEADER, schools=[school],
             password=DEMO_PASSWORD, keep_password=True, first_name=first, last_name=last,
         )
         logins.append((Role.LEADER.label, leader.email, school.name))
-        mentors = {}
-        for index, (_code, _level, _year, (first, last)) in enumerate(demo.classes):
-            mentor, _ = services.create_user(
-                email=email_of(first, last, demo.domain), role=Role.MENTOR, schools=[school],
-                password=DEMO_PASSWORD, keep_password=True, first_name=first, last_name=last,
-                teacher_code=f"{first[0]}{last.split()[-1][:3]}".upper(),
-            )
-            mentors[(first, last)] = mentor
-            if index == 0:
-                logins.append((Role.MENTOR.label, mentor.email, school.name))
-        records = list(student_records(demo, mentors, year, rng))
+        # Then the school's own files, as the README's "Eerste week" says: staff, roster, …
+        imported(staff.import_staff, school=school, filename="personeel.csv", header=STAFF_HEADER,
+                 rows=list(staff_rows(demo)), actor=leader)
+        _choose_passwords(school)
+        first, last = demo.classes[0][3]
+        logins.append((Role.MENTOR.label, email_of(first, last, demo.domain), school.name))
         ensure_standard_subjects(school)  # a demo school made before the list existed
-        student_services.upsert_students(school=school, records=records)
+        imported(roster.import_roster, school=school, filename="leerlingen.csv", header=ROSTER_HEADER,
+                 rows=list(roster_rows(demo, year, rng)), actor=leader)
         warme_overdracht(school, year, random.Random(demo.brin + "overdracht"))
         school_year_so_far(school, replayed, until, random.Random(demo.brin))
         earlier_decisions(school, year, demo.retention, random.Random(demo.brin + "besluit"))
         if demo.programme:
             school_programme(school, leader, replayed)
+        _norms_and_rules(school, leader, year)
         flag_students(school)
     first, last, email = INSPECTOR
     inspector, _ = services.create_user(
@@ -82,3 +84,24 @@ def seed(today=None):
             dashboard_services.refresh_school(school, until)
         dashboard_services.refresh_school(school, today)
     return logins
+
+
+def _choose_passwords(school):
+    """What each new colleague does with the link in their invitation: choose a password (in
+    the demo, everyone's is the demo password)."""
+    for user in User.objects.filter(memberships__school=school).distinct():
+        if not user.has_usable_password():
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+
+
+def _norms_and_rules(school, leader, year):
+    """The leader looks at the standard promotion norms and flagging rules and records them as
+    the school's own for this school year: the last steps of the set-up checklist."""
+    save_rules(actor=leader, school=school, settings=settings_for(school))
+    norms = norms_for(school, year)
+    for level, leerjaar in (Student.objects.filter(school=school, is_active=True)
+                            .values_list("level", "leerjaar").distinct().order_by("level", "leerjaar")):
+        norm, _default = norm_for(norms, level, leerjaar)
+        if norm is not None:
+            save_norm(actor=leader, school=school, year=year, level=level, leerjaar=leerjaar, norm=norm)

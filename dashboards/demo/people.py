@@ -45,7 +45,7 @@ class DemoSchool:
     domain: str
     first_number: int
     leader: tuple
-    classes: list = field(default_factory=list)  # (class code, level, leerjaar, mentor name)
+    classes: list = field(default_factory=list)  # (class code, level as in the file, leerjaar, mentor name)
     retention: tuple = (0.062, 0.051, 0.043)  # repeaters in the last three school years
     programme: bool = False  # a running NPO School Programme for this school year
 
@@ -78,7 +78,7 @@ SCHOOLS = [
         classes=[
             ("1BK", Level.VMBO_BB, 1, ("Hanneke", "Zwart")),
             ("1TH", Level.VMBO_GT, 1, ("Mark", "Bosman")),
-            ("1HV", Level.HAVO, 1, ("Yvonne", "Timmermans")),
+            ("1HV", "havo/vwo", 1, ("Yvonne", "Timmermans")),  # a dakpanklas
             ("2K", Level.VMBO_KB, 2, ("Jeroen", "Prins")),
             ("2V", Level.VWO, 2, ("Nadia", "Ouchan")),
             ("3B", Level.VMBO_BB, 3, ("Wim", "Koster")),
@@ -94,31 +94,50 @@ SCHOOLS = [
 INSPECTOR = ("Hilde", "Claassen", "h.claassen@inspectie.example")
 
 
+STAFF_HEADER = ("roepnaam", "tussenvoegsel", "achternaam", "e-mail", "afkorting", "rol")
+ROSTER_HEADER = ("leerlingnummer", "roepnaam", "tussenvoegsel", "achternaam", "geboortedatum", "niveau",
+                 "leerjaar", "klas", "mentor", "geslacht", "inschrijfdatum")
+# How the demo's student information system writes a level.
+LEVEL_IN_FILE = {Level.PRO: "pro", Level.VMBO_BB: "vmbo-bb", Level.VMBO_KB: "vmbo-kb",
+                 Level.VMBO_GT: "vmbo-gt", Level.HAVO: "havo", Level.VWO: "vwo"}
+TUSSENVOEGSELS = ("van den", "van der", "van", "de")
+
+
 def email_of(first, last, domain):
     return f"{first[0].lower()}.{last.replace(' ', '').lower()}@{domain}"
 
 
-def student_records(demo, mentors, year, rng):
+def teacher_code(first, last):
+    return f"{first[0]}{last.split()[-1][:3]}".upper()
+
+
+def split_name(last):
+    """'van Rijn' -> ('van', 'Rijn')."""
+    for words in TUSSENVOEGSELS:
+        if last.startswith(words + " "):
+            return words, last[len(words) + 1:]
+    return "", last
+
+
+def staff_rows(demo):
+    """The staff file: a mentor per class, as the school's staff export lists them."""
+    for _code, _level, _year, (first, last) in demo.classes:
+        yield (first, *split_name(last), email_of(first, last, demo.domain), teacher_code(first, last), "mentor")
+
+
+def roster_rows(demo, year, rng):
+    """The roster file: 22 to 28 students per class, their mentor by teacher code."""
     number = demo.first_number
-    for class_code, level, leerjaar, mentor_name in demo.classes:
+    for class_code, level, leerjaar, (first, last) in demo.classes:
         for _ in range(rng.randint(22, 28)):
             tussenvoegsel, family_name = rng.choice(FAMILY_NAMES)
             sex = rng.choice("vm")
             # Age 12 on 1 October of leerjaar 1, one year older per leerjaar.
             born = date(year.start_year - 11 - leerjaar, 10, 1) + timedelta(days=rng.randint(0, 364))
-            yield {
-                "student_number": str(number),
-                "given_name": rng.choice(GIVEN_NAMES[sex]),
-                "tussenvoegsel": tussenvoegsel,
-                "family_name": family_name,
-                "date_of_birth": born,
-                "level": level,
-                "leerjaar": leerjaar,
-                "class_code": class_code,
-                "mentor_id": mentors[mentor_name].pk,
-                "enrolled_on": date(year.start_year - leerjaar + 1, 8, 1),
-                "is_active": True,
-                "sex": sex if rng.random() < 0.95 else "",  # not every school records it
-                "primary_school_notes": rng.choice(HANDOVER_NOTES) if rng.random() < 0.2 else "",
-            }
+            yield (
+                str(number), rng.choice(GIVEN_NAMES[sex]), tussenvoegsel, family_name, f"{born:%d-%m-%Y}",
+                LEVEL_IN_FILE.get(level, level), str(leerjaar), class_code, teacher_code(first, last),
+                sex.upper() if rng.random() < 0.95 else "",  # not every school records it
+                f"{date(year.start_year - leerjaar + 1, 8, 1):%d-%m-%Y}",
+            )
             number += 1

@@ -12,13 +12,13 @@ from interventions.models import Intervention, InterventionPlan, PlanEvaluation
 from portal.schoolyear import SchoolYear, week_start
 from students import meetings
 from students import services as student_services
+from students.imports import scores as score_import
 from students.models import (
     Category,
     Flag,
     FlagEvent,
     Mark,
     ResultKind,
-    Score,
     Severity,
     Student,
     Subject,
@@ -27,6 +27,11 @@ from students.models import (
 from students.risk.flagging import flag_students
 from students.services import WeekEntry
 
+from .files import imported
+
+SCORE_HEADER = ("leerlingnummer", "vak", "toets", "datum", "cijfer", "weging", "periode")
+MARK_IN_FILE = {Mark.INSUFFICIENT: "O", Mark.SUFFICIENT: "V", Mark.GOOD: "G", Mark.VERY_GOOD: "ZG",
+                Mark.PENDING: "inh"}
 # The subjects the demo gives grades in, of the school's full standard list: one timetable for
 # every level keeps the demo small.
 GRADED = ["ne", "en", "wi", "fa", "du", "gs", "ak", "bi", "na", "sk", "ec", "lo"]
@@ -154,8 +159,9 @@ def school_year_so_far(school, year, today, rng):
             "start": 4 + rng.choice([0, 0, 1, 1, 2, 3, 5, 7]) if helped else None,
             "tutoring": helped and int(student.student_number) % 4 == 0,
         }
-    # Grades: each subject has a test every three weeks, staggered over the subjects.
-    scores = []
+    # Grades: each subject has a test every three weeks, staggered over the subjects; the
+    # school's grade export of the year so far, imported as a school does.
+    rows = []
     for index, subject in enumerate(subjects):
         for n, week in enumerate(weeks[index % 3::3]):
             day = week + timedelta(days=index % 5)
@@ -166,13 +172,13 @@ def school_year_so_far(school, year, today, rng):
                 value = profile["base"] + profile["offsets"][subject.pk] + rng.gauss(0, 0.6)
                 if profile["weak"] == subject:
                     value -= _slide(n, index % 3 + 3 * n, profile["start"])
-                marked = subject.result_kind == ResultKind.QUALITATIVE
-                scores.append(Score(student=student, subject=subject, test=f"Toets {n + 1}", date=day,
-                                    grade=None if marked else _grade(value),
-                                    mark=_mark(value, n, int(student.student_number)) if marked else "",
-                                    weight=Decimal(1 + (n % 3 == 2)),
-                                    period="P1" if day.month >= 8 else "P2"))
-    student_services.upsert_scores(rows=scores)
+                if subject.result_kind == ResultKind.QUALITATIVE:
+                    result = MARK_IN_FILE[_mark(value, n, int(student.student_number))]
+                else:
+                    result = str(_grade(value)).replace(".", ",")
+                rows.append((student.student_number, subject.code, f"Toets {n + 1}", f"{day:%d-%m-%Y}",
+                             result, str(1 + (n % 3 == 2)), "P1" if day.month >= 8 else "P2"))
+    imported(score_import.import_scores, school=school, filename="cijfers.csv", header=SCORE_HEADER, rows=rows)
     # Weekly signals, recorded by each mentor for their group.
     by_mentor = {}
     for student in students:

@@ -2,12 +2,10 @@
 imported through the real importer. Most students sit at their advice, some above or below it;
 a few advices were raised after the test."""
 
-import csv
-import io
-
 from students.imports import transfer
 from students.models import Advice, Level, Student
 
+from .files import imported
 from .people import HANDOVER_NOTES
 
 LEVELS = list(Level)
@@ -68,13 +66,6 @@ def _row(student, year, rng):
 
 def warme_overdracht(school, year, rng):
     """Import a transfer file for the school's active students (idempotent: the same file)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(HEADER)
-    for student in Student.objects.filter(school=school, is_active=True).order_by("student_number"):
-        writer.writerow(_row(student, year, rng))
-    result = transfer.import_transfer(school=school, path_or_file=io.BytesIO(out.getvalue().encode()),
-                                      filename="overdracht.csv")
-    if result.rejected:
-        raise ValueError(f"The demo's transfer file was rejected: {result.errors[:3]}")
-    return result
+    students = Student.objects.filter(school=school, is_active=True).order_by("student_number")
+    return imported(transfer.import_transfer, school=school, filename="overdracht.csv", header=HEADER,
+                    rows=[_row(student, year, rng) for student in students])
