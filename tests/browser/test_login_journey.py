@@ -32,7 +32,7 @@ def test_a_mentor_opens_a_mentee_and_edits_the_handover_notes(page, mentor_a, st
     log_in(page, mentor_a.email)
     page.get_by_role("link", name="Visser, Sanne").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sanne Visser")
-    page.get_by_role("link", name="Notities bewerken").click()
+    page.get_by_role("link", name="Notities bewerken", exact=True).click()
     page.get_by_label("Notities van de basisschool (warme overdracht)").fill("Leest graag; extra tijd bij toetsen.")
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_text("Opgeslagen.")).to_be_visible()
