@@ -348,10 +348,8 @@ def eager_celery():
 
 @pytest.fixture
 def school_with_numbers(school_a):
-    """Het Baken College with the standard subjects and students 1001 and 1002, for imports."""
-    from students.subjects.standard import ensure_standard_subjects
-
-    ensure_standard_subjects(school_a)
+    """Het Baken College (with the standard subjects every new school gets) and students 1001
+    and 1002, for imports."""
     for number in ("1001", "1002"):
         make_student(school_a, student_number=number)
     return school_a

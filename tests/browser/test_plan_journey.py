@@ -15,7 +15,6 @@ from interventions import selectors
 from interventions.models import GroupIntervention, InterventionPlan, PlanEvaluation
 from interventions.menukaart import load_menukaart
 from students.models import AdviceMoment, Flag, RiskLevel, Score, Subject
-from students.subjects.standard import ensure_standard_subjects
 from tests.browser.test_accessibility import audit
 from tests.browser.test_login_journey import log_in
 from tests.conftest import make_student
@@ -27,7 +26,6 @@ REASON = "wiskunde 4,2 onder 5,5"
 
 def test_a_mentor_goes_from_flag_to_plan_to_evaluation_to_advice(page, mentor_a, student_a, school_a, clock):
     load_menukaart()  # transactional tests empty the table the data migration filled
-    ensure_standard_subjects(school_a)
     wiskunde = Subject.objects.get(school=school_a, code="wi")
     today = clock.today
     Score.objects.create(student=student_a, subject=wiskunde, test="hoofdstuk 1", date=today - timedelta(days=7),

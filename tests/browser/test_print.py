@@ -11,7 +11,6 @@ from pypdf import PdfReader
 
 from portal.schoolyear import week_start
 from students import services
-from students.subjects.standard import ensure_standard_subjects
 from students.models import Category, Score, Subject
 from tests.browser.test_login_journey import log_in
 
@@ -35,7 +34,6 @@ def printed(page, path):
 
 def test_a_students_page_prints_on_a4_with_timeline_and_grade_tables(
         page, mentor_a, student_a, conversation_a, plan_a, school_a, clock):
-    ensure_standard_subjects(school_a)
     maths = Subject.objects.get(school=school_a, name="wiskunde")
     today = clock.today
     for n, grade in enumerate(("6.4", "4.8")):

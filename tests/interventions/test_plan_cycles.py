@@ -18,7 +18,6 @@ from interventions.models import (
 from interventions.reminders import remind_overdue_evaluations
 from portal.models import MailFrequency
 from students.models import Flag, FlagEvent, Notification, RiskLevel, Score, Subject
-from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +57,6 @@ def group_a(school_a, leader_a):
 
 @pytest.fixture
 def wiskunde(school_a):
-    ensure_standard_subjects(school_a)
     return Subject.objects.get(school=school_a, code="wi")
 
 

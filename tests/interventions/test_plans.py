@@ -7,7 +7,6 @@ from django.urls import reverse
 from interventions.models import InterventionPlan
 from portal.models import AuditEntry
 from students.models import Subject
-from students.subjects.standard import ensure_standard_subjects
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,6 @@ def plan_data(**changes):
 
 
 def test_a_mentor_starts_a_plan_with_a_dutch_goal_grade(client, mentor_a, student_a):
-    ensure_standard_subjects(student_a.school)
     wiskunde = Subject.objects.get(school=student_a.school, code="wi")
     client.force_login(mentor_a)
     response = client.post(reverse("interventions:plan_create", args=[student_a.pk]), plan_data(
@@ -60,7 +58,6 @@ def test_ending_a_plan_needs_an_end_date_and_clears_the_evaluation(client, mento
 
 def test_a_plan_aiming_at_a_merged_subject_aims_at_the_subject_it_was_merged_into(
         client, mentor_a, leader_a, student_a):
-    ensure_standard_subjects(student_a.school)
     own = Subject.objects.create(school=student_a.school, code="wisk", name="wiskunde (oud)")
     wiskunde = Subject.objects.get(school=student_a.school, code="wi")
     client.force_login(mentor_a)

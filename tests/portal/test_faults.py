@@ -33,7 +33,6 @@ from students.imports import jobs as job_queue
 from students.models import Flag, ImportJob, Notification, RiskLevel, RiskRules, Score, Signal, Student
 from students.risk.flagging import flag_students
 from students.risk.settings import RiskSettings
-from students.subjects.standard import ensure_standard_subjects
 from students.tasks import flag_school, resume_import_jobs, run_import_job
 from tests.conftest import make_student, make_user
 from tests.students.risk.test_rules import make_subjects, struggling
@@ -445,7 +444,6 @@ def score_state(school):
 @pytest.mark.django_db(transaction=True)
 def test_an_import_whose_worker_is_killed_half_way_ends_as_an_uninterrupted_one(
         leader_a, school, school_b, broker, tmp_path):
-    ensure_standard_subjects(school_b)
     for number in ("1001", "1002"):
         make_student(school_b, student_number=number)
     leader_b = make_user("directie@b.example", Role.LEADER, school_b)

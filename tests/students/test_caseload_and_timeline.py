@@ -8,7 +8,6 @@ from django.urls import reverse
 from interventions.models import InterventionPlan
 from portal.schoolyear import SchoolYear, week_start
 from students.models import Category, Score, Severity, Signal, Subject, WeekNote
-from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +89,6 @@ def test_the_student_page_shows_one_timeline(this_week, signal, plan, client, me
 
 
 def test_the_chart_data_has_grades_pass_line_aim_line_and_plan_markers(today, plan, client, mentor_a, student_a):
-    ensure_standard_subjects(student_a.school)
     wiskunde = Subject.objects.get(school=student_a.school, code="wi")
     year = SchoolYear.of(today)
     first = year.start + timedelta(days=40)
@@ -115,7 +113,6 @@ def test_the_chart_data_has_grades_pass_line_aim_line_and_plan_markers(today, pl
 
 def test_the_student_page_runs_constant_queries(client, mentor_a, student_a, django_assert_max_num_queries,
                                                 today, signal, plan):
-    ensure_standard_subjects(student_a.school)
     subjects = list(Subject.objects.filter(school=student_a.school))
     year = SchoolYear.of(today)
     for i in range(30):

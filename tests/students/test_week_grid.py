@@ -6,7 +6,6 @@ from django.urls import reverse
 from portal.models import AuditEntry
 from portal.schoolyear import week_label, week_start
 from students.models import Category, Severity, Signal, Subject, WeekNote
-from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,6 @@ def grid_data(page_context, **changes):
 @pytest.fixture
 def group(clock, school_a, mentor_a):
     """Linda Post's 30 mentees; the page works in the clock's week (so every test here is on it)."""
-    ensure_standard_subjects(school_a)
     return [make_student(school_a, mentor_a, given_name=f"Kind{i:02d}", family_name="Groep")
             for i in range(30)]
 

@@ -15,7 +15,6 @@ from django.utils import translation
 from portal.models import AuditEntry, School
 from students.imports import reading
 from students.models import ColumnMapping, ImportJob, Score, StandardisedResult, Subject
-from students.subjects.standard import ensure_standard_subjects
 from tests.conftest import make_student
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +27,6 @@ ERROR_LINE = re.compile(r"^row (\d+), column '([^']*)', value '([^']*)': (.+)$",
 @pytest.fixture
 def school(school_a):
     """Het Baken College with the standard subjects and three students (one number with zeros)."""
-    ensure_standard_subjects(school_a)
     for number in ("1001", "1002", "001003"):
         make_student(school_a, student_number=number)
     return school_a
