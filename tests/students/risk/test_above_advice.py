@@ -76,7 +76,8 @@ def test_at_the_advice_without_advice_or_without_a_fall_it_says_nothing(tmp_path
 
 
 def test_a_leader_switches_it_on_and_the_mentor_reads_the_reason_on_the_flag(
-        client, tmp_path, leader_a, mentor_a, school_a, subjects, clock, django_capture_on_commit_callbacks):
+        client, tmp_path, leader_a, mentor_a, school_a, subjects, clock, eager_celery,
+        django_capture_on_commit_callbacks):
     clock.move_to(date(clock.school_year.start_year, 11, 25))  # with weeks of grades behind it
     student = make_student(school_a, mentor_a, student_number="2001", level=Level.VWO, leerjaar=1)
     import_transfer(tmp_path, "2001;havo/vwo;")
