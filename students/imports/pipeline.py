@@ -9,18 +9,26 @@ job functions below; what differs between kinds is plugged in as a `Kind`:
   into a results.Checked (the rows ready to stage, and the errors of the others);
 - `staging(checker, school=)`: where checked rows wait: `add(ready)`, `compare()` (what a
   write would do, for a dry run), `write(actor=)` → (created, updated, unchanged), `drop()`;
-- `written(result, school=, actor=, checker=)`: what follows a write, in its transaction;
+  optionally `prepare(ready)` (turns rows into what `add` takes, in the checking thread) and
+  `writes_while_checking` with `write_chunk(prepared)`;
+- `written(result, school=, actor=, checker=, stage=)`: what follows a write, in its transaction;
 - `details(plan, stage)` and `job_mapping(result)`: what the kind adds to the summary and job.
 
-The whole file is checked first and every problem counted; a file with any error writes
-nothing. Pass 1 reads the file in chunks (bounded memory), checks every row and stages the good
-ones; only a clean file gets pass 2, one write in one transaction.
+The whole file is checked and every problem counted; a file with any error writes nothing.
+Pass 1 reads the file in chunks (bounded memory), checks every row and stages the good ones;
+only a clean file gets pass 2, one write in one transaction. A stage that `writes_while_checking`
+(scores on PostgreSQL) gets both passes in one transaction instead: a thread reads and checks
+the next chunk while the database writes this one, so the two cores work at once; the first
+error stops the writing, and the transaction is rolled back at the end.
 """
 
+import queue
+import threading
+from contextlib import closing
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 
 from ..models import ImportJob
 from . import jobs
@@ -52,7 +60,7 @@ class Kind:
     def staging(self, checker, *, school):
         raise NotImplementedError
 
-    def written(self, result, *, school, actor, checker):
+    def written(self, result, *, school, actor, checker, stage):
         """Runs in the write transaction after a write (audit entries, follow-up tasks)."""
 
     def details(self, plan, stage):
@@ -92,12 +100,14 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
                 checker = kind.checker(school=school, plan=plan, header=table.header)
                 stage = kind.staging(checker, school=school)
                 try:
-                    _check_all(kind, table, checker, stage, result, progress)
-                    if not result.rows_read and not result.rejected:
-                        result.add_file_error(no_rows_message())
-                    if not result.rejected:
-                        _write_all(kind, checker, stage, result, school=school, actor=actor,
-                                   progress=progress, on_written=on_written)
+                    if getattr(stage, "writes_while_checking", False) and not dry_run:
+                        _check_and_write(kind, table, checker, stage, result, school=school,
+                                         actor=actor, progress=progress, on_written=on_written)
+                    else:
+                        _check_all(kind, table, checker, stage, result, progress)
+                        if not result.rejected:
+                            _write_all(kind, checker, stage, result, school=school, actor=actor,
+                                       progress=progress, on_written=on_written)
                 finally:
                     stage.drop()
     except OSError:
@@ -115,19 +125,14 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
 
 def _check_all(kind, table, checker, stage, result, progress):
     """Pass 1: every row checked and every error counted; good rows staged while there are no errors."""
-    if progress:
-        progress("checking", 0, table.estimated_rows)
-    for frame in table.chunks():
-        checked = checker.check(frame)
-        result.rows_read += checked.rows_read
-        result.rejected_row_count += checked.rejected_rows
-        result.error_count += checked.errors.count
-        room = checked.errors.count if kind.max_errors is None else kind.max_errors - len(result.errors)
-        result.errors.extend(checked.errors.first(room))
-        if not result.error_count:
-            stage.add(checked.ready)
-        if progress:
-            progress("checking", result.rows_read, max(table.estimated_rows, result.rows_read))
+    prepare = getattr(stage, "prepare", None)
+    with _Checking(table, checker, progress, prepare, in_thread=_threads_allowed()) as checked_chunks:
+        for checked, prepared in checked_chunks:
+            _count(kind, checked, result)
+            if not result.error_count:
+                stage.add(prepared)
+    if not result.rows_read and not result.rejected:
+        result.add_file_error(no_rows_message())
 
 
 def _write_all(kind, checker, stage, result, *, school, actor, progress, on_written):
@@ -138,10 +143,127 @@ def _write_all(kind, checker, stage, result, *, school, actor, progress, on_writ
     if progress:
         progress("writing", result.rows_read, result.rows_read)
     with transaction.atomic():
-        result.created, result.updated, result.unchanged = stage.write(actor=actor)
-        kind.written(result, school=school, actor=actor, checker=checker)
-        if on_written:
-            on_written(result)
+        _written(kind, checker, stage, result, school=school, actor=actor, on_written=on_written)
+
+
+def _check_and_write(kind, table, checker, stage, result, *, school, actor, progress, on_written):
+    """Both passes in one transaction: each clean chunk is written while the next is checked;
+    after the first error nothing more is written and everything is rolled back at the end."""
+    checking = _Checking(table, checker, progress, stage.prepare, in_thread=_threads_allowed(),
+                         then="writing")
+    with transaction.atomic(), checking as checked_chunks:
+        for checked, prepared in checked_chunks:
+            _count(kind, checked, result)
+            if not result.error_count:
+                stage.write_chunk(prepared)
+        if not result.rows_read and not result.rejected:
+            result.add_file_error(no_rows_message())
+        if result.rejected:
+            transaction.set_rollback(True)
+            return
+        _written(kind, checker, stage, result, school=school, actor=actor, on_written=on_written)
+
+
+def _count(kind, checked, result):
+    result.rows_read += checked.rows_read
+    result.rejected_row_count += checked.rejected_rows
+    result.error_count += checked.errors.count
+    room = checked.errors.count if kind.max_errors is None else kind.max_errors - len(result.errors)
+    result.errors.extend(checked.errors.first(room))
+
+
+def _written(kind, checker, stage, result, *, school, actor, on_written):
+    result.created, result.updated, result.unchanged = stage.write(actor=actor)
+    kind.written(result, school=school, actor=actor, checker=checker, stage=stage)
+    if on_written:
+        on_written(result)
+
+
+def _threads_allowed():
+    """Whether the checking may run in a thread of its own. That thread reports a job's progress
+    on a database connection of its own: fine on PostgreSQL when the import opens its own
+    transaction. SQLite would make it wait for the writer's lock, and so would PostgreSQL for a
+    job row that a caller's transaction has locked, while the writer waits for the thread."""
+    connection = connections["default"]
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+class _Checking:
+    """The file's chunks, checked (and prepared for the stage), one chunk ahead of the writer.
+
+    In a thread of its own when `in_thread`: reading and checking (pandas, Python) then run
+    beside the database's work on the previous chunk. The progress of a job is reported from
+    there, on that thread's own connection, so it is seen at once and not held back by the
+    import's transaction. A problem with the file raised there is raised to the reader of the
+    chunks; leaving early stops the thread.
+    """
+
+    def __init__(self, table, checker, progress, prepare, *, in_thread, then=None):
+        self.table, self.checker, self.progress, self.then = table, checker, progress, then
+        self.prepare = prepare or (lambda ready: ready)
+        self.in_thread = in_thread
+        self.items = queue.Queue(maxsize=1)  # one chunk waiting: memory stays bounded
+        self.stop = threading.Event()
+        self.thread = None
+
+    def _chunks(self):
+        rows, estimate, failed = 0, self.table.estimated_rows, False
+        if self.progress:
+            self.progress("checking", 0, estimate)
+        for frame in self.table.chunks():
+            checked = self.checker.check(frame)
+            failed = failed or bool(checked.errors.count)  # from here on nothing is staged
+            yield checked, None if failed else self.prepare(checked.ready)
+            rows += checked.rows_read
+            if self.progress:
+                self.progress("checking", rows, max(estimate, rows))
+        if self.progress and self.then:
+            self.progress(self.then, rows, rows)
+
+    def __enter__(self):
+        self.generator = self._chunks()
+        if not self.in_thread:
+            return self.generator
+        self.thread = threading.Thread(target=self._work, name="import-check", daemon=True)
+        self.thread.start()
+        return self._received()
+
+    def __exit__(self, *exc):
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+        else:
+            self.generator.close()  # the reader's too, before the file closes
+
+    def _work(self):
+        try:
+            with closing(self.generator):
+                for item in self.generator:
+                    if not self._put(("chunk", item)):
+                        return
+            self._put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
+            self._put(("error", exc))
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _put(self, item):
+        while not self.stop.is_set():
+            try:
+                self.items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _received(self):
+        while True:
+            what, item = self.items.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise item
+            yield item
 
 
 # The job: upload → (mapping) → check → preview → confirm → import, with the file kept in
