@@ -22,16 +22,14 @@ the next chunk while the database writes this one, so the two cores work at once
 error stops the writing, and the transaction is rolled back at the end.
 """
 
-import queue
-import threading
-from contextlib import closing
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import transaction
 
 from ..models import ImportJob
 from . import jobs
+from .checking import Checking, threads_allowed
 from .limits import FileProblem, missing_columns_message, no_rows_message, not_opened
 from .reading import Table, check_suffix, filename_of, opened
 from .results import ImportResult, RowError
@@ -126,7 +124,7 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
 def _check_all(kind, table, checker, stage, result, progress):
     """Pass 1: every row checked and every error counted; good rows staged while there are no errors."""
     prepare = getattr(stage, "prepare", None)
-    with _Checking(table, checker, progress, prepare, in_thread=_threads_allowed()) as checked_chunks:
+    with Checking(table, checker, progress, prepare, in_thread=threads_allowed()) as checked_chunks:
         for checked, prepared in checked_chunks:
             _count(kind, checked, result)
             if not result.error_count:
@@ -149,7 +147,7 @@ def _write_all(kind, checker, stage, result, *, school, actor, progress, on_writ
 def _check_and_write(kind, table, checker, stage, result, *, school, actor, progress, on_written):
     """Both passes in one transaction: each clean chunk is written while the next is checked;
     after the first error nothing more is written and everything is rolled back at the end."""
-    checking = _Checking(table, checker, progress, stage.prepare, in_thread=_threads_allowed(),
+    checking = Checking(table, checker, progress, stage.prepare, in_thread=threads_allowed(),
                          then="writing")
     with transaction.atomic(), checking as checked_chunks:
         for checked, prepared in checked_chunks:
@@ -177,93 +175,6 @@ def _written(kind, checker, stage, result, *, school, actor, on_written):
     kind.written(result, school=school, actor=actor, checker=checker, stage=stage)
     if on_written:
         on_written(result)
-
-
-def _threads_allowed():
-    """Whether the checking may run in a thread of its own. That thread reports a job's progress
-    on a database connection of its own: fine on PostgreSQL when the import opens its own
-    transaction. SQLite would make it wait for the writer's lock, and so would PostgreSQL for a
-    job row that a caller's transaction has locked, while the writer waits for the thread."""
-    connection = connections["default"]
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-class _Checking:
-    """The file's chunks, checked (and prepared for the stage), one chunk ahead of the writer.
-
-    In a thread of its own when `in_thread`: reading and checking (pandas, Python) then run
-    beside the database's work on the previous chunk. The progress of a job is reported from
-    there, on that thread's own connection, so it is seen at once and not held back by the
-    import's transaction. A problem with the file raised there is raised to the reader of the
-    chunks; leaving early stops the thread.
-    """
-
-    def __init__(self, table, checker, progress, prepare, *, in_thread, then=None):
-        self.table, self.checker, self.progress, self.then = table, checker, progress, then
-        self.prepare = prepare or (lambda ready: ready)
-        self.in_thread = in_thread
-        self.items = queue.Queue(maxsize=1)  # one chunk waiting: memory stays bounded
-        self.stop = threading.Event()
-        self.thread = None
-
-    def _chunks(self):
-        rows, estimate, failed = 0, self.table.estimated_rows, False
-        if self.progress:
-            self.progress("checking", 0, estimate)
-        for frame in self.table.chunks():
-            checked = self.checker.check(frame)
-            failed = failed or bool(checked.errors.count)  # from here on nothing is staged
-            yield checked, None if failed else self.prepare(checked.ready)
-            rows += checked.rows_read
-            if self.progress:
-                self.progress("checking", rows, max(estimate, rows))
-        if self.progress and self.then:
-            self.progress(self.then, rows, rows)
-
-    def __enter__(self):
-        self.generator = self._chunks()
-        if not self.in_thread:
-            return self.generator
-        self.thread = threading.Thread(target=self._work, name="import-check", daemon=True)
-        self.thread.start()
-        return self._received()
-
-    def __exit__(self, *exc):
-        if self.thread is not None:
-            self.stop.set()
-            self.thread.join()
-        else:
-            self.generator.close()  # the reader's too, before the file closes
-
-    def _work(self):
-        try:
-            with closing(self.generator):
-                for item in self.generator:
-                    if not self._put(("chunk", item)):
-                        return
-            self._put(("end", None))
-        except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
-            self._put(("error", exc))
-        finally:
-            connections.close_all()  # this thread's own connections
-
-    def _put(self, item):
-        while not self.stop.is_set():
-            try:
-                self.items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _received(self):
-        while True:
-            what, item = self.items.get()
-            if what == "end":
-                return
-            if what == "error":
-                raise item
-            yield item
 
 
 # The job: upload → (mapping) → check → preview → confirm → import, with the file kept in
