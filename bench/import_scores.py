@@ -131,7 +131,6 @@ def sqlite(rows):
     url = f"sqlite:///{database}"
     run_child("migrate", url)
     run_child("setup", url, rows=rows, xlsx=0)
-    subprocess.run(["sqlite3", str(database), "ANALYZE"], check=False, capture_output=True)
     print(f"SQLite {sqlite_version()}: {rows // GRADES_PER_STUDENT:,} students\n")
     header()
     csv, brin = OUT / f"scores-{rows}.csv", brin_of(rows)

@@ -7,6 +7,7 @@ import threading
 from contextlib import closing
 
 from django.db import connections
+from django.utils import translation
 
 
 def threads_allowed():
@@ -32,6 +33,7 @@ class Checking:
         self.table, self.checker, self.progress, self.then = table, checker, progress, then
         self.prepare = prepare or (lambda ready: ready)
         self.in_thread = in_thread
+        self.language = translation.get_language()  # a new thread starts without it
         self.items = queue.Queue(maxsize=1)  # one chunk waiting: memory stays bounded
         self.stop = threading.Event()
         self.thread = None
@@ -67,7 +69,7 @@ class Checking:
 
     def _work(self):
         try:
-            with closing(self.generator):
+            with translation.override(self.language), closing(self.generator):
                 for item in self.generator:
                     if not self._put(("chunk", item)):
                         return

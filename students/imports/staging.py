@@ -18,9 +18,9 @@ import pandas as pd
 from django.db import connection
 
 # After writing more than this share of a table's rows, its planner statistics are renewed in
-# the same transaction: the flag refresh that follows aggregates these rows at once, and with
-# the statistics of a table a tenth of the size PostgreSQL picks a plan many times slower.
-# (Autovacuum does the same, but only later.)
+# the same transaction: the flag refresh that follows aggregates these rows at once, and planned
+# for a table a tenth of the size its aggregate took up to three times as long
+# (bench/import_scores.py). Autovacuum does the same, but later.
 ANALYZE_AFTER_SHARE = 0.1
 ANALYZE_AFTER_ROWS = 10_000
 LOCK_NAMESPACE = 0x696D7074  # pg_advisory_xact_lock(namespace, school id): "impt"
