@@ -6,7 +6,8 @@ must end in "_bench"):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/leerroute_bench .venv/bin/python bench/import_scores.py
 
 Options: --sizes 300000,1000000 (rows per file; 20 grades per student, so 15,000 and 50,000
-students) --xlsx-rows 300000 (0 skips XLSX) --sqlite-rows 100000 (0 skips SQLite).
+students) --xlsx-rows 300000 (0 skips XLSX) --sqlite-rows 100000 (0 skips SQLite) --phases
+(per size, the first import once more, in one process with a stopwatch on each phase).
 
 What it does, seeded so every run is the same:
 1. creates and migrates the database; per size a fresh school with the standard subjects, its
@@ -46,6 +47,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+STARTED = time.perf_counter()  # a child step's start-up is timed from here
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 GRADES_PER_STUDENT = 20
@@ -65,10 +68,12 @@ def main():
     parser.add_argument("--sizes", default="300000,1000000")
     parser.add_argument("--xlsx-rows", type=int, default=300_000)
     parser.add_argument("--sqlite-rows", type=int, default=100_000)
+    parser.add_argument("--phases", action="store_true")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--xlsx", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--brin", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         return child(args)
@@ -77,14 +82,14 @@ def main():
     url = os.environ.get("DATABASE_URL", "")
     print(f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     if url.startswith(("postgres://", "postgresql://")):
-        postgres(url, sizes, args.xlsx_rows)
+        postgres(url, sizes, args.xlsx_rows, phases=args.phases)
     else:
         print("DATABASE_URL is not PostgreSQL: skipping the PostgreSQL part.")
     if args.sqlite_rows:
         sqlite(args.sqlite_rows)
 
 
-def postgres(url, sizes, xlsx_rows):
+def postgres(url, sizes, xlsx_rows, *, phases=False):
     name = urlsplit(url).path.lstrip("/")
     if not name.endswith("_bench"):
         sys.exit(f"The database name must end in _bench (it is dropped and created anew); got {name!r}.")
@@ -114,6 +119,12 @@ def postgres(url, sizes, xlsx_rows):
         week = command(url, OUT / f"scores-{rows}-week.csv", brin)
         line("  a week later (+1 grade for 1 student in 10)", week["rows"], week["seconds"],
              copy=copy, peak=week["peak_mb"])
+        if phases:
+            psql(url, "TRUNCATE students_score, students_flag CASCADE")
+            timed = run_child("phases", url, path=csv, brin=brin)
+            print(f"  first import, by phase: start-up {timed['start_up']:.1f} s, until the first write "
+                  f"{timed['first_write']:.1f} s, writing {timed['writing']:.1f} s, commit (foreign keys) "
+                  f"{timed['commit']:.1f} s, flag refresh {timed['flags']:.1f} s", flush=True)
         if rows == xlsx_rows:
             read = run_child("read", url, path=OUT / f"scores-{rows}.xlsx")
             line("XLSX read (checks, calamine, text), same rows", read["rows"], read["seconds"],
@@ -261,6 +272,8 @@ def child(args):
         figures = {}
     elif args.step == "setup":
         figures = setup(args.rows, xlsx=bool(args.xlsx))
+    elif args.step == "phases":
+        figures = import_by_phase(Path(args.path), args.brin)
     else:
         figures = read_file(Path(args.path))
     print(json.dumps(figures))
@@ -426,6 +439,45 @@ def write_xlsx(frame, path):
             f'sheet1.xml" ContentType="{kinds}.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
             f'ContentType="{kinds}.sharedStrings+xml"/><Override PartName="/xl/styles.xml" '
             f'ContentType="{kinds}.styles+xml"/></Types>'))
+
+
+def import_by_phase(path, brin):
+    """The first import in this process, with a stopwatch on each phase (PostgreSQL)."""
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from portal.models import School
+    from students.imports import scores, staging
+    from students.risk import flagging, tasks
+
+    start_up = time.perf_counter() - STARTED
+    school = School.objects.get(brin=brin)
+    spent = {"writing": 0.0, "commit": [], "flags": 0.0}
+    write_chunk, commit, flag_students = (staging.Staging.write_chunk, BaseDatabaseWrapper.commit,
+                                          flagging.flag_students)
+
+    def timed_write_chunk(self, prepared):
+        spent.setdefault("first_write", time.perf_counter() - begun)
+        at = time.perf_counter()
+        write_chunk(self, prepared)
+        spent["writing"] += time.perf_counter() - at
+
+    def timed_commit(self):
+        at = time.perf_counter()
+        commit(self)
+        spent["commit"].append(time.perf_counter() - at)
+
+    def timed_flag_students(*args, **kwargs):
+        at = time.perf_counter()
+        run = flag_students(*args, **kwargs)
+        spent["flags"] += time.perf_counter() - at
+        return run
+
+    staging.Staging.write_chunk, BaseDatabaseWrapper.commit = timed_write_chunk, timed_commit
+    flagging.flag_students = tasks.flag_students = timed_flag_students
+    begun = time.perf_counter()
+    scores.import_scores(school=school, path_or_file=path)
+    return {"start_up": start_up, "first_write": spent["first_write"], "writing": spent["writing"],
+            "commit": spent["commit"][0], "flags": spent["flags"]}
 
 
 def read_file(path):

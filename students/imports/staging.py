@@ -132,9 +132,10 @@ class Staging:
     def _copy(self, cursor, table, rows):
         forced = f", FORCE_NOT_NULL ({', '.join(self.text_columns)})" if self.text_columns else ""
         # One read of the whole text: in blocks of 8 KB (the default) each block would wait for
-        # the checking thread to hand back the GIL.
+        # the checking thread to hand back the GIL. (The size goes positionally: Django's debug
+        # cursor, with DEBUG on, passes no keywords.)
         cursor.copy_expert(f"COPY {table} ({', '.join(self.columns)}) FROM STDIN WITH (FORMAT csv{forced})",
-                           io.StringIO(rows), size=max(len(rows), 8192))
+                           io.StringIO(rows), max(len(rows), 8192))
 
     def write_chunk(self, prepared):
         """PostgreSQL, inside the import's transaction: write one chunk at once. Rows that cannot
