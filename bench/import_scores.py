@@ -7,7 +7,9 @@ must end in "_bench"):
 
 Options: --sizes 300000,1000000 (rows per file; 20 grades per student, so 15,000 and 50,000
 students) --xlsx-rows 300000 (0 skips XLSX) --sqlite-rows 100000 (0 skips SQLite) --phases
-(per size, the first import once more, in one process with a stopwatch on each phase).
+(per size, the first import once more, in one process with a stopwatch on each phase)
+--repeat 3 (the PostgreSQL lines are the median of this many runs, each from an empty table:
+on a shared machine single runs differ by 30 % and more).
 
 What it does, seeded so every run is the same:
 1. creates and migrates the database; per size a fresh school with the standard subjects, its
@@ -45,6 +47,7 @@ import time
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
+from statistics import median
 from urllib.parse import urlsplit
 
 STARTED = time.perf_counter()  # a child step's start-up is timed from here
@@ -69,6 +72,7 @@ def main():
     parser.add_argument("--xlsx-rows", type=int, default=300_000)
     parser.add_argument("--sqlite-rows", type=int, default=100_000)
     parser.add_argument("--phases", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--xlsx", type=int, default=0, help=argparse.SUPPRESS)
@@ -82,14 +86,14 @@ def main():
     url = os.environ.get("DATABASE_URL", "")
     print(f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     if url.startswith(("postgres://", "postgresql://")):
-        postgres(url, sizes, args.xlsx_rows, phases=args.phases)
+        postgres(url, sizes, args.xlsx_rows, phases=args.phases, repeat=args.repeat)
     else:
         print("DATABASE_URL is not PostgreSQL: skipping the PostgreSQL part.")
     if args.sqlite_rows:
         sqlite(args.sqlite_rows)
 
 
-def postgres(url, sizes, xlsx_rows, *, phases=False):
+def postgres(url, sizes, xlsx_rows, *, phases=False, repeat=1):
     name = urlsplit(url).path.lstrip("/")
     if not name.endswith("_bench"):
         sys.exit(f"The database name must end in _bench (it is dropped and created anew); got {name!r}.")
@@ -106,17 +110,20 @@ def postgres(url, sizes, xlsx_rows, *, phases=False):
     header()
     for rows in sizes:
         brin, csv = brin_of(rows), OUT / f"scores-{rows}.csv"
-        psql(url, "TRUNCATE students_score")
-        copy = floor_copy(url, rows)
+        runs = []
+        for _run in range(repeat):  # each from an empty students_score and no flags
+            psql(url, "TRUNCATE students_score, students_flag CASCADE")
+            runs.append({"copy": floor_copy(url, rows), "first": command(url, csv, brin),
+                         "again": command(url, csv, brin),
+                         "week": command(url, OUT / f"scores-{rows}-week.csv", brin)})
+        copy = median(run["copy"] for run in runs)
+        first, again, week = (middle([run[k] for run in runs]) for k in ("first", "again", "week"))
         line(f"psql \\copy into a students_score copy, {rows // GRADES_PER_STUDENT:,} students",
              rows, copy)
-        first = command(url, csv, brin)
         line("import_scores command, first time (all new)", first["rows"], first["seconds"],
              copy=copy, peak=first["peak_mb"], target=ratio_target(rows))
-        again = command(url, csv, brin)
         line("  the same file again (nothing changes)", again["rows"], again["seconds"],
              copy=copy, peak=again["peak_mb"])
-        week = command(url, OUT / f"scores-{rows}-week.csv", brin)
         line("  a week later (+1 grade for 1 student in 10)", week["rows"], week["seconds"],
              copy=copy, peak=week["peak_mb"])
         if phases:
@@ -133,6 +140,12 @@ def postgres(url, sizes, xlsx_rows, *, phases=False):
             line("  import_scores command on the XLSX (nothing changes)", xlsx["rows"], xlsx["seconds"],
                  copy=copy, peak=xlsx["peak_mb"])
     print()
+
+
+def middle(runs):
+    """The median seconds and peak memory of repeated runs of one command."""
+    return {"rows": runs[0]["rows"], "seconds": median(r["seconds"] for r in runs),
+            "peak_mb": median(r["peak_mb"] for r in runs)}
 
 
 def sqlite(rows):
@@ -250,7 +263,7 @@ def run_child(step, url, **options):
     command_line = [sys.executable, __file__, "--step", step]
     for key, value in options.items():
         command_line += [f"--{key}", str(value)]
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": ""}
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": "", "EMAIL_URL": "memorymail://"}
     done = subprocess.run(command_line, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"step {step} failed:\n{done.stderr[-3000:]}")

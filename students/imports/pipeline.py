@@ -11,7 +11,7 @@ job functions below; what differs between kinds is plugged in as a `Kind`:
   write would do, for a dry run), `write(actor=)` → (created, updated, unchanged), `drop()`;
   optionally `prepare(ready)` (turns rows into what `add` takes, in the checking thread) and
   `writes_while_checking` with `write_chunk(prepared)`;
-- `written(result, school=, actor=, checker=, stage=)`: what follows a write, in its transaction;
+- `written(result, school=, actor=, checker=)`: what follows a write, in its transaction;
 - `details(plan, stage)` and `job_mapping(result)`: what the kind adds to the summary and job.
 
 The whole file is checked and every problem counted; a file with any error writes nothing.
@@ -58,7 +58,7 @@ class Kind:
     def staging(self, checker, *, school):
         raise NotImplementedError
 
-    def written(self, result, *, school, actor, checker, stage):
+    def written(self, result, *, school, actor, checker):
         """Runs in the write transaction after a write (audit entries, follow-up tasks)."""
 
     def details(self, plan, stage):
@@ -172,7 +172,7 @@ def _count(kind, checked, result):
 
 def _written(kind, checker, stage, result, *, school, actor, on_written):
     result.created, result.updated, result.unchanged = stage.write(actor=actor)
-    kind.written(result, school=school, actor=actor, checker=checker, stage=stage)
+    kind.written(result, school=school, actor=actor, checker=checker)
     if on_written:
         on_written(result)
 

@@ -51,16 +51,17 @@ class ScoreKind(pipeline.Kind):
         return ScoreRows(school, plan, header)
 
     def staging(self, checker, *, school):
-        return Staging(checker.target, school=school)
+        checker.stage = Staging(checker.target, school=school)  # for `written`: who changed
+        return checker.stage
 
-    def written(self, result, *, school, actor, checker, stage):
+    def written(self, result, *, school, actor, checker):
         if result.imported:
             target = checker.target
             audit.record(user=actor, school=school, action=audit.Action.IMPORT,
                          object_type=target.model._meta.model_name,
                          summary=f"{target.audit_what}: {result.created} nieuw, "
                                  f"{result.updated} bijgewerkt, {result.unchanged} ongewijzigd")
-            queue_flagging(school, students=stage.changed_students)
+            queue_flagging(school, students=checker.stage.changed_students)
 
 
 KIND = ScoreKind()
