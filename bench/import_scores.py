@@ -263,7 +263,8 @@ def run_child(step, url, **options):
     command_line = [sys.executable, __file__, "--step", step]
     for key, value in options.items():
         command_line += [f"--{key}", str(value)]
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": "", "EMAIL_URL": "memorymail://"}
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench", "REDIS_URL": "",
+           "EMAIL_URL": "memorymail://"}  # no debug cursor: it would log every query's parameters
     done = subprocess.run(command_line, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"step {step} failed:\n{done.stderr[-3000:]}")
