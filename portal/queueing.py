@@ -51,10 +51,10 @@ def send(task, *args, **options):
     return True
 
 
-def run_here(task, *args):
+def run_here(task, *args, **kwargs):
     """`if_refused` choice: run the task in this process instead."""
     logger.warning("Running %s%r in-process because the broker is unreachable", task.name, args)
-    task.apply(args=args, throw=False)
+    task.apply(args=args, kwargs=kwargs, throw=False)
 
 
 def queue(task, *args, if_refused=None, **options):
@@ -63,7 +63,7 @@ def queue(task, *args, if_refused=None, **options):
     if send(task, *args, **options):
         return
     if if_refused is run_here:
-        run_here(task, *args)
+        run_here(task, *args, **options.get("kwargs", {}))
     elif if_refused is not None:
         if_refused()
     else:

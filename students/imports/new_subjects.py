@@ -345,18 +345,20 @@ class NewSubjectRows:
 
 class NewSubjectStaging(Staging):
     """The staging table of a grade file: before the rows are written, the chosen subjects are
-    made and the staged rows get their real subject ids."""
+    made and the rows get their real subject ids — in the staging table, or in the table itself
+    where the rows were written while the file was checked (PostgreSQL)."""
 
-    def __init__(self, target, new_subjects):
-        super().__init__(target)
+    def __init__(self, target, new_subjects, *, school):
+        super().__init__(target, school=school)
         self.new_subjects = new_subjects
 
     def write(self, *, actor=None):
         ids = self.new_subjects.apply(actor=actor) if self.new_subjects.found else {}
         if ids:
+            table = self.model_table if self.writes_while_checking else self.table
             column = connection.ops.quote_name(self.target.model._meta.get_field("subject").column)
             cases = " ".join(["WHEN %s THEN %s"] * len(ids))
-            with connection.cursor() as cursor:  # one pass over the staged rows
-                cursor.execute(f"UPDATE {self.table} SET {column} = CASE {column} {cases} END "
+            with connection.cursor() as cursor:  # one pass over the rows with a placeholder id
+                cursor.execute(f"UPDATE {table} SET {column} = CASE {column} {cases} END "
                                f"WHERE {column} < 0", [v for pair in ids.items() for v in pair])
         return super().write(actor=actor)

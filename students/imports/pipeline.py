@@ -11,14 +11,19 @@ job functions below; what differs between kinds is plugged in as a `Kind`:
   hold it) may also have `finish()`, a last Checked after the last chunk;
 - `staging(checker, school=)`: where checked rows wait: `add(ready)`, `compare()` (what a
   write would do, for a dry run), `write(actor=)` → (created, updated, unchanged), `drop()`;
+  optionally `prepare(ready)` (turns rows into what `add` takes, in the checking thread) and
+  `writes_while_checking` with `write_chunk(prepared)`;
 - `written(result, school=, actor=, checker=)`: what follows a write, in its transaction;
 - `refusal(checker)`: why a clean file is not written yet (a choice the user still has to
   make, such as what to do with new subjects), or "": the result is then `held`, not rejected;
 - `details(plan, stage)` and `job_mapping(result)`: what the kind adds to the summary and job.
 
-The whole file is checked first and every problem counted; a file with any error writes
-nothing. Pass 1 reads the file in chunks (bounded memory), checks every row and stages the good
-ones; only a clean file gets pass 2, one write in one transaction.
+The whole file is checked and every problem counted; a file with any error writes nothing.
+Pass 1 reads the file in chunks (bounded memory), checks every row and stages the good ones;
+only a clean file gets pass 2, one write in one transaction. A stage that `writes_while_checking`
+(scores on PostgreSQL) gets both passes in one transaction instead: a thread reads and checks
+the next chunk while the database writes this one, so the two cores work at once; the first
+error stops the writing, and the transaction is rolled back at the end.
 """
 
 from pathlib import Path
@@ -28,6 +33,7 @@ from django.db import transaction
 
 from ..models import ImportJob
 from . import jobs
+from .checking import Checking, threads_allowed
 from .limits import FileProblem, missing_columns_message, no_rows_message, not_opened
 from .reading import Table, check_suffix, filename_of, opened
 from .results import ImportResult, RowError
@@ -100,16 +106,18 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
                 checker = kind.checker(school=school, plan=plan, header=table.header)
                 stage = kind.staging(checker, school=school)
                 try:
-                    _check_all(kind, table, checker, stage, result, progress)
-                    if not result.rows_read and not result.rejected:
-                        result.add_file_error(no_rows_message())
-                    if not result.rejected:
-                        result.held = "" if dry_run else kind.refusal(checker)
-                        if result.held:  # what a write would do, as for a dry run
-                            result.created, result.updated, result.unchanged = stage.compare()
-                        else:
-                            _write_all(kind, checker, stage, result, school=school, actor=actor,
-                                       progress=progress, on_written=on_written, plan=plan)
+                    if getattr(stage, "writes_while_checking", False) and not dry_run:
+                        _check_and_write(kind, table, checker, stage, result, school=school,
+                                         actor=actor, progress=progress, on_written=on_written, plan=plan)
+                    else:
+                        _check_all(kind, table, checker, stage, result, progress)
+                        if not result.rejected:
+                            result.held = "" if dry_run else kind.refusal(checker)
+                            if result.held:  # what a write would do, as for a dry run
+                                result.created, result.updated, result.unchanged = stage.compare()
+                            else:
+                                _write_all(kind, checker, stage, result, school=school, actor=actor,
+                                           progress=progress, on_written=on_written, plan=plan)
                 finally:
                     stage.drop()
     except OSError:
@@ -127,14 +135,17 @@ def run(kind, *, school, path_or_file, filename=None, actor=None, dry_run=False,
 
 def _check_all(kind, table, checker, stage, result, progress):
     """Pass 1: every row checked and every error counted; good rows staged while there are no errors."""
-    if progress:
-        progress("checking", 0, table.estimated_rows)
-    for frame in table.chunks():
-        _take(kind, checker.check(frame), stage, result)
-        if progress:
-            progress("checking", result.rows_read, max(table.estimated_rows, result.rows_read))
-    if finish := getattr(checker, "finish", None):
-        _take(kind, finish(), stage, result)
+    prepare = getattr(stage, "prepare", None)
+    with Checking(table, checker, progress, prepare, in_thread=threads_allowed()) as checked_chunks:
+        for checked, prepared in checked_chunks:
+            _count(kind, checked, result)
+            if not result.error_count:
+                stage.add(prepared)
+    if finish := getattr(checker, "finish", None):  # checks over the whole file
+        checked = finish()
+        _count(kind, checked, result)
+        if not result.error_count:
+            stage.add(prepare(checked.ready) if prepare else checked.ready)
 
 
 def _take(kind, checked, stage, result):
@@ -158,11 +169,46 @@ def _write_all(kind, checker, stage, result, *, school, actor, progress, on_writ
     if progress:
         progress("writing", result.rows_read, result.rows_read)
     with transaction.atomic():
-        result.created, result.updated, result.unchanged = stage.write(actor=actor)
-        kind.written(result, school=school, actor=actor, checker=checker)
-        result.details = kind.details(plan, stage)  # as written, for the finished job
-        if on_written:
-            on_written(result)
+        _written(kind, checker, stage, result, school=school, actor=actor, on_written=on_written, plan=plan)
+
+
+def _check_and_write(kind, table, checker, stage, result, *, school, actor, progress, on_written, plan):
+    """Both passes in one transaction: each clean chunk is written while the next is checked;
+    after the first error nothing more is written and everything is rolled back at the end, as
+    it is for a file held for a choice still to make (new subjects)."""
+    checking = Checking(table, checker, progress, stage.prepare, in_thread=threads_allowed(),
+                         then="writing")
+    with transaction.atomic(), checking as checked_chunks:
+        for checked, prepared in checked_chunks:
+            _count(kind, checked, result)
+            if not result.error_count:
+                stage.write_chunk(prepared)
+        if not result.rows_read and not result.rejected:
+            result.add_file_error(no_rows_message())
+        if not result.rejected:
+            result.held = kind.refusal(checker)
+        if result.rejected or result.held:
+            transaction.set_rollback(True)
+            return
+        _written(kind, checker, stage, result, school=school, actor=actor, on_written=on_written, plan=plan)
+
+
+def _count(kind, checked, result):
+    result.rows_read += checked.rows_read
+    result.rejected_row_count += checked.rejected_rows
+    result.error_count += checked.errors.count
+    room = checked.errors.count if kind.max_errors is None else kind.max_errors - len(result.errors)
+    result.errors.extend(checked.errors.first(room))
+
+
+def _written(kind, checker, stage, result, *, school, actor, on_written, plan):
+    """The write and what follows it, in its transaction. The kind's details are on the result
+    before `on_written` (which stores the finished job) runs."""
+    result.created, result.updated, result.unchanged = stage.write(actor=actor)
+    kind.written(result, school=school, actor=actor, checker=checker)
+    result.details = kind.details(plan, stage)  # as written, for the finished job
+    if on_written:
+        on_written(result)
 
 
 # The job: upload → (mapping) → check → preview → confirm → import, with the file kept in

@@ -27,6 +27,7 @@ from .staging import Staging
 # (about 5,000 rows of a cijferlijst; the setting SCORE_IMPORT_SYNC_MAX_BYTES overrides it).
 SCORE_SYNC_MAX_BYTES = 256 * 1024
 FLAG_TASK = "students.tasks.flag_school"
+FLAG_SCOPE_MAX = 10_000  # students named in one flagging task; more: the whole school
 
 
 class ScoreKind(pipeline.Kind):
@@ -59,10 +60,12 @@ class ScoreKind(pipeline.Kind):
 
     def staging(self, checker, *, school):
         if isinstance(checker, new_subjects.NewSubjectRows):
-            stage = new_subjects.NewSubjectStaging(checker.target, checker.new_subjects)
+            checker.new_subjects.targets  # loaded here, not in the checking thread  # noqa: B018
+            stage = new_subjects.NewSubjectStaging(checker.target, checker.new_subjects, school=school)
         else:
-            stage = Staging(checker.target)
+            stage = Staging(checker.target, school=school)
         stage.score_rows = getattr(checker, "rows", checker)  # the ScoreRows whose tally the summary reports
+        checker.stage = stage  # for `written`: whose grades changed
         return stage
 
     def refusal(self, checker):
@@ -85,7 +88,7 @@ class ScoreKind(pipeline.Kind):
                          object_type=target.model._meta.model_name,
                          summary=f"{target.audit_what}: {result.created} nieuw, "
                                  f"{result.updated} bijgewerkt, {result.unchanged} ongewijzigd")
-            queue_flagging(school)
+            queue_flagging(school, students=checker.stage.changed_students)
 
 
 KIND = ScoreKind()
@@ -139,14 +142,20 @@ def import_scores(*, school, path_or_file, filename=None, actor=None, dry_run=Fa
                         progress=progress, on_written=on_written)
 
 
-def queue_flagging(school):
-    """Recompute the school's risk flags once the new scores are committed.
+def queue_flagging(school, *, students=None):
+    """Recompute the risk flags of the students whose scores changed (ids; None: the whole
+    school) once the new scores are committed. The others' facts did not change: their flags
+    wait for the nightly run of the whole school. Beyond FLAG_SCOPE_MAX students the whole
+    school is flagged (the same work, and a short message for the broker).
 
     Flagging is a job of its own, queued by its task name; its failure is logged and never
     undoes or breaks an import (with eager Celery, or when the broker is down, it runs right
     here, after the commit).
     """
-    queue_after_commit(task_named(FLAG_TASK), school.pk, if_refused=run_here)
+    scope = {}
+    if students is not None and len(students) <= FLAG_SCOPE_MAX:
+        scope = {"kwargs": {"students": sorted(students)}}
+    queue_after_commit(task_named(FLAG_TASK), school.pk, if_refused=run_here, **scope)
 
 
 # The job: upload → (mapping) → check → preview → confirm → import ------------------------------

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from portal import mail
 from portal.models import School
-from students.models import Flag, FlagEvent, Notification
+from students.models import Flag, FlagEvent, Notification, Student
 
 from .notify import NOTIFICATION_FIELDS, mentor_mails, notification_rows
 from .rules import assess
@@ -58,15 +58,23 @@ def _lock(school):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                            [LOCK_NAMESPACE, school.pk % 2**31])
             # The grade aggregate has ~12 groups per student; gathering partial aggregates from
-            # parallel workers costs more than it saves (bench/flagging.py: 1,4 s -> 0,9 s).
-            # LOCAL: it ends with the transaction (an enclosing one, when there is one).
+            # parallel workers costs more than it saves (bench/flagging.py: 1,4 s -> 0,9 s),
+            # and so does compiling it with JIT (bench/import_scores.py: 3,2 s -> 1,8 s for
+            # 50,000 students). LOCAL: it ends with the transaction (an enclosing one, when
+            # there is one).
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("SET LOCAL jit = off")
     elif connection.features.has_select_for_update:
         list(School.objects.select_for_update().filter(pk=school.pk).values_list("pk"))
 
 
-def flag_students(school, *, now=None):
+def flag_students(school, *, now=None, students=None):
     """Recompute the flags of the school's active students: raise, change, resolve.
+
+    `students` (ids) limits the run to those students: after an import, the students whose
+    scores changed (a student among them who left has the flag resolved); the flags of the
+    others wait for the next run of the whole school (nightly), which also resolves the flags
+    of every student who left.
 
     Set-based (a fixed number of queries whatever the number of students), idempotent (a
     second run on the same data writes nothing) and safe to run twice at the same time (one
@@ -75,11 +83,15 @@ def flag_students(school, *, now=None):
     """
     now = now or timezone.now()
     on = timezone.localdate(now)
+    active = Student.objects.filter(school=school, is_active=True)
+    flags = Flag.objects.filter(student__school=school, resolved_on__isnull=True)
+    if students is not None:
+        students = list(students)
+        active, flags = active.filter(pk__in=students), flags.filter(student__in=students)
     with transaction.atomic():
         _lock(school)
-        assessments = assess(school, on=on)
-        current = {f.student_id: f for f in
-                   Flag.objects.filter(student__school=school, resolved_on__isnull=True)}
+        assessments = assess(school, on=on, students=active)
+        current = {f.student_id: f for f in flags}
         run, plan = FlagRun(students=len(assessments)), _Plan()
         for student_id, assessment in assessments.items():
             _decide(plan, run, current.pop(student_id, None), assessment, now)

@@ -12,9 +12,10 @@ from .flagging import flag_students
 
 
 @shared_task(name="students.tasks.flag_school", acks_late=True)
-def flag_school(school_id):
-    """Recompute the risk flags of one school (set-based, idempotent, safe to run twice)."""
-    return asdict(flag_students(School.objects.get(pk=school_id)))
+def flag_school(school_id, students=None):
+    """Recompute the risk flags of one school, or of these students of it (ids; after an
+    import, those whose scores changed): set-based, idempotent, safe to run twice."""
+    return asdict(flag_students(School.objects.get(pk=school_id), students=students))
 
 
 @shared_task(name="students.tasks.flag_all_schools", acks_late=True)

@@ -10,6 +10,9 @@ NEW_SUBJECTS = {"add": new.ADD, "skip": new.SKIP, "reject": None}
 
 
 class Command(BaseCommand):
+    # Django's system checks import every view (about a second); `manage.py check` and the
+    # deployment run them, an import need not.
+    requires_system_checks = []
     help = ("Import a school's grades (cijferlijst) or standardised test results (Cito / LVS) from "
             "a CSV or XLSX export: every row or none; a re-import never duplicates a score.")
 
