@@ -146,18 +146,8 @@ def _check_all(kind, table, checker, stage, result, progress):
         _count(kind, checked, result)
         if not result.error_count:
             stage.add(prepare(checked.ready) if prepare else checked.ready)
-
-
-def _take(kind, checked, stage, result):
-    """One Checked into the result: its errors counted (and kept while there is room), its good
-    rows staged while the file has no errors."""
-    result.rows_read += checked.rows_read
-    result.rejected_row_count += checked.rejected_rows
-    result.error_count += checked.errors.count
-    room = checked.errors.count if kind.max_errors is None else kind.max_errors - len(result.errors)
-    result.errors.extend(checked.errors.first(room))
-    if not result.error_count:
-        stage.add(checked.ready)
+    if not result.rows_read and not result.rejected:
+        result.add_file_error(no_rows_message())
 
 
 def _write_all(kind, checker, stage, result, *, school, actor, progress, on_written, plan):

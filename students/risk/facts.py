@@ -109,10 +109,21 @@ def _raw_rows(queryset, batch=10_000):
             yield from rows
 
 
+def _counted_rows(rows):
+    """The rows that count, in one pass: report grades at once; school-exam rows (few) kept
+    aside and handed out at the end for the students without any report grade."""
+    with_report, exam_rows = set(), []
+    for row in rows:
+        if row[2]:
+            exam_rows.append(row)
+        else:
+            with_report.add(row[0])
+            yield row
+    yield from (row for row in exam_rows if row[0] not in with_report)
+
+
 def load_grades(facts, students, year, on, settings=None):
-    rows = _raw_rows(_grade_rows(students, year, on, settings))
-    with_report = {row[0] for row in rows if not row[2]}
-    rows = [row for row in rows if not row[2] or row[0] not in with_report]
+    rows = _counted_rows(_raw_rows(_grade_rows(students, year, on, settings)))
     if settings is None:
         for student_id, subject_id, _exam, num, den in rows:
             facts[student_id].averages[subject_id] = average_tenths(num, den)
