@@ -25,16 +25,20 @@ def _size_problem(upload, kind):
     return upload
 
 
+def _file_field(label, help_text):
+    return forms.FileField(label=label, help_text=help_text,
+                           validators=[FileExtensionValidator(["csv", "xlsx"])],
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
+
+
 class RosterUploadForm(forms.Form):
+    job_kind = ImportJob.Kind.ROSTER  # whose size limit (limits.IMPORT_LIMITS) the file must keep
     school = forms.ModelChoiceField(label=_("School"), queryset=None, empty_label=None,
                                     widget=forms.Select(attrs={"class": "form-select"}))
-    file = forms.FileField(
-        label=_("Roster file"),
-        help_text=_("The export of your student information system as .csv or .xlsx, with the "
-                    "column names in the first row."),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
+    file = _file_field(
+        _("Roster file"),
+        _("The export of your student information system as .csv or .xlsx, with the "
+          "column names in the first row."))
 
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +54,7 @@ class RosterUploadForm(forms.Form):
         return self.cleaned_data.get("school") or self.single_school
 
     def clean_file(self):
-        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.ROSTER)
+        return _size_problem(self.cleaned_data["file"], self.job_kind)
 
 
 class RosterImportForm(RosterUploadForm):
@@ -92,16 +96,11 @@ class LeaversForm(forms.Form):
 
 
 class TransferUploadForm(RosterUploadForm):
-    file = forms.FileField(
-        label=_("Transfer file"),
-        help_text=_("The primary schools' transfer data (warme overdracht) as .csv or .xlsx, one row "
-                    "per student number, with the column names in the first row."),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
-
-    def clean_file(self):
-        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.TRANSFER)
+    job_kind = ImportJob.Kind.TRANSFER
+    file = _file_field(
+        _("Transfer file"),
+        _("The primary schools' transfer data (warme overdracht) as .csv or .xlsx, one row "
+          "per student number, with the column names in the first row."))
 
 
 # Score import -------------------------------------------------------------------------------------
@@ -111,22 +110,17 @@ def _score_kinds():
 
 
 class ScoreUploadForm(RosterUploadForm):
-    file = forms.FileField(
-        label=_("Score file"),
-        help_text=_("A grade export (cijferlijst) or standardised test results (Cito / LVS) as .csv "
-                    "or .xlsx, with the column names in the first row and one score per row."),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
+    job_kind = ImportJob.Kind.SCORES
+    file = _file_field(
+        _("Score file"),
+        _("A grade export (cijferlijst) or standardised test results (Cito / LVS) as .csv "
+          "or .xlsx, with the column names in the first row and one score per row."))
     kind = forms.ChoiceField(label=_("Kind of file"), required=False, widget=forms.RadioSelect,
                              choices=[("", _("recognise it from the columns"))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices += _score_kinds()
-
-    def clean_file(self):
-        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.SCORES)
 
 
 class ScoreMappingForm(forms.Form):
@@ -179,16 +173,11 @@ class ScoreMappingForm(forms.Form):
 # Staff import ------------------------------------------------------------------------------------
 
 class StaffUploadForm(RosterUploadForm):
-    file = forms.FileField(
-        label=_("Staff file"),
-        help_text=_("A list of your staff as .csv or .xlsx, with the column names in the first row "
-                    "and one person per row."),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
-
-    def clean_file(self):
-        return _size_problem(self.cleaned_data["file"], ImportJob.Kind.STAFF)
+    job_kind = ImportJob.Kind.STAFF
+    file = _file_field(
+        _("Staff file"),
+        _("A list of your staff as .csv or .xlsx, with the column names in the first row "
+          "and one person per row."))
 
 
 class NewSubjectsForm(forms.Form):
