@@ -1,10 +1,8 @@
-from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from portal import services
 from students.imports import new_subjects as new, score_columns, scores
+from students.management.importing import existing_file, school_of
 
 NEW_SUBJECTS = {"add": new.ADD, "skip": new.SKIP, "reject": None}
 
@@ -28,13 +26,8 @@ class Command(BaseCommand):
                             help="check the file and report what would change; write nothing")
 
     def handle(self, *args, path, school, kind, new_subjects, dry_run, **options):
-        try:
-            school = services.find_school(school)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
-        path = Path(path)
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+        school = school_of(school)
+        path = existing_file(path)
         try:
             result = scores.import_scores(school=school, path_or_file=path, filename=path.name,
                                           kind=kind, dry_run=dry_run, new=NEW_SUBJECTS[new_subjects])

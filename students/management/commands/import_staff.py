@@ -1,10 +1,8 @@
-from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from portal import services
 from students.imports import staff
+from students.management.importing import existing_file, school_of
 
 
 class Command(BaseCommand):
@@ -19,13 +17,8 @@ class Command(BaseCommand):
                             help="check the file and report what would change; write nothing, send nothing")
 
     def handle(self, *args, path, school, dry_run, **options):
-        try:
-            school = services.find_school(school)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
-        path = Path(path)
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+        school = school_of(school)
+        path = existing_file(path)
         result = staff.import_staff(school=school, path_or_file=path, filename=path.name, dry_run=dry_run)
         if dry_run:
             self.stdout.write("Dry run: nothing was written and no e-mail was sent.")

@@ -1,12 +1,10 @@
 from datetime import date
-from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from portal import services
 from students.imports import roster
 from students.imports.leavers import left_on_problem
+from students.management.importing import existing_file, school_of
 
 
 def leaving_date(text):
@@ -36,10 +34,7 @@ class Command(BaseCommand):
                                  "as left (refused without it)")
 
     def handle(self, *args, path, school, dry_run, full, left_on, yes_many_leavers, **options):
-        try:
-            school = services.find_school(school)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+        school = school_of(school)
         if (left_on or yes_many_leavers) and not full:
             raise CommandError("--left-on and --yes-many-leavers go with --full (a full roster); "
                                "a partial roster never marks anyone as left.")
@@ -47,9 +42,7 @@ class Command(BaseCommand):
             left_on = leaving_date(left_on)
             if problem := left_on_problem(left_on):
                 raise CommandError(f"--left-on {left_on.isoformat()}: {problem}")
-        path = Path(path)
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+        path = existing_file(path)
         result = roster.import_roster(school=school, path_or_file=path, filename=path.name,
                                       dry_run=dry_run, full=full, left_on=left_on,
                                       many_leavers=yes_many_leavers)
